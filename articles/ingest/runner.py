@@ -1,0 +1,147 @@
+"""Importing many wire files: batched transactions, one savepoint per file.
+
+Files are parsed outside any transaction; the parsed stories of a batch are then
+written in one transaction, each in a savepoint of its own, so a file that fails
+never leaves half an article and never stops the others, while the database
+commits once per batch rather than once per file. Files are read lazily, so
+memory stays flat however many there are.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import DatabaseError, transaction
+
+from .frontmatter import parse_wire_bytes
+from .story import WireError, WireStory
+from .writer import Outcome, StoryWriter
+
+WIRE_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".wire", ".toml", ".yaml", ".yml"}
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+# (display name, a function returning the file's bytes)
+WireSource = tuple[str, Callable[[], bytes]]
+ResultCallback = Callable[[str, str, str], None]  # (name, outcome or "failed", detail)
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.failed
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+    def summary(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.failed} failed"
+        )
+
+
+def wire_files(paths: Iterable[str | os.PathLike]) -> Iterator[WireSource]:
+    """Files named directly, and wire files found recursively in folders, in order."""
+    for raw_path in paths:
+        path = Path(raw_path)
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    candidate = Path(root, name)
+                    if not name.startswith(".") and candidate.suffix.lower() in WIRE_SUFFIXES:
+                        yield str(candidate), _reader(candidate)
+        else:
+            yield str(path), _reader(path)
+
+
+def _reader(path: Path) -> Callable[[], bytes]:
+    def read() -> bytes:
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise WireError(f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise WireError("no such file") from None
+        except OSError as error:
+            raise WireError(f"cannot read: {error.strerror}") from None
+
+    return read
+
+
+def import_wire(
+    sources: Iterable[WireSource],
+    *,
+    dry_run: bool = False,
+    batch_size: int = 500,
+    user=None,
+    on_result: ResultCallback | None = None,
+) -> ImportReport:
+    """Import wire files; return what happened to each, counted."""
+    report = ImportReport()
+    writer = StoryWriter(user=user)
+
+    def record(name: str, outcome: str, detail: str = "") -> None:
+        if outcome == "failed":
+            report.failures.append((name, detail))
+        else:
+            report.count(Outcome(outcome))
+        if on_result:
+            on_result(name, outcome, detail)
+
+    batch: list[tuple[str, WireStory]] = []
+    for name, read in sources:
+        try:
+            batch.append((name, parse_wire_bytes(read())))
+        except WireError as error:
+            record(name, "failed", str(error))
+        if len(batch) >= batch_size:
+            _write_batch(batch, writer, dry_run, record)
+            batch = []
+    if batch:
+        _write_batch(batch, writer, dry_run, record)
+    return report
+
+
+def _write_batch(batch, writer: StoryWriter, dry_run: bool, record) -> None:
+    existing = writer.existing(story.number for _name, story in batch)
+    if dry_run:
+        for name, story in batch:
+            record(name, writer.outcome_for(story, existing.get(story.number)))
+        return
+    results: list[tuple[str, str, str]] = []
+    try:
+        with transaction.atomic():
+            for name, story in batch:
+                try:
+                    outcome, existing[story.number] = writer.write(
+                        story, existing.get(story.number)
+                    )
+                except (DatabaseError, ValueError) as error:
+                    results.append((name, "failed", _one_line(error)))
+                    # The savepoint rolled back; the in-memory row may not match any more.
+                    existing.update(writer.existing([story.number]))
+                    continue
+                results.append((name, outcome.value, ""))
+    except DatabaseError as error:
+        writer.forget()
+        results = [(name, "failed", _one_line(error)) for name, _story in batch]
+    for result in results:
+        record(*result)
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split()) or type(error).__name__

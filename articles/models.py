@@ -1,0 +1,318 @@
+"""Sources and articles.
+
+Liveness is never stored: an article is *live* when it is published, its publish
+time has passed and its expiry time (if any) has not. ``ArticleQuerySet.live()``
+is the one definition every public surface starts from, so scheduling needs no
+cron job: the moment the publish time passes, the article is live everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django_prose_editor.fields import ProseEditorField
+from taggit.managers import TaggableManager
+
+from .sanitize import sanitize_html
+
+# Numbers from the wire live below this bound; numbers given to articles written in
+# the newsroom start at it, so the two can never collide, however the wire grows.
+WIRE_NUMBER_MAX = 999_999_999
+LOCAL_NUMBER_START = WIRE_NUMBER_MAX + 1
+
+# A canonical path: /YYYYMM/<number>-<slug>, with no trailing slash.
+ARTICLE_PATH_RE = re.compile(r"^/(?P<yyyymm>\d{6})/(?P<number>\d{1,18})-(?P<slug>[\w-]+)$")
+
+BODY_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Strike": True,
+    "Underline": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "Table": True,
+}
+
+
+class Source(models.Model):
+    """The agency or issuer an article comes from, e.g. "InvestorBrandNetwork (IBN)"."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    homepage = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def unique_slug_for(cls, name: str) -> str:
+        base = slugify(name)[:180] or "source"
+        slug, suffix = base, 2
+        while cls.objects.filter(slug=slug).exists():
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        return slug
+
+
+class ArticleQuerySet(models.QuerySet):
+    def live(self, now: datetime | None = None) -> ArticleQuerySet:
+        """Published, publish time reached (inclusive) and not yet expired (exclusive)."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            status=Article.Status.PUBLISHED,
+            publish_at__lte=now,
+        )
+
+    def scheduled(self, now: datetime | None = None) -> ArticleQuerySet:
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=now or timezone.now())
+
+    def expired(self, now: datetime | None = None) -> ArticleQuerySet:
+        return self.filter(status=Article.Status.PUBLISHED, expires_at__lte=now or timezone.now())
+
+    def drafts(self) -> ArticleQuerySet:
+        return self.filter(status=Article.Status.DRAFT)
+
+    def for_listing(self) -> ArticleQuerySet:
+        """What a list of articles shows, in a constant number of queries."""
+        return (
+            self.select_related("source")
+            .prefetch_related("tags")
+            .defer("body", "wire_raw", "wire_extra")
+            .order_by("-publish_at", "-number")
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class State(models.TextChoices):
+        """What readers see, derived from status and times (never stored)."""
+
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        LIVE = "live", "Live"
+        EXPIRED = "expired", "Expired"
+
+    number = models.PositiveBigIntegerField(
+        unique=True,
+        editable=False,
+        help_text="Public number: the wire's article_id, or a newsroom number.",
+    )
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, blank=True, help_text="Filled from the title.")
+    summary = models.TextField(blank=True, help_text="Plain text: the lede and listing teaser.")
+    meta_description = models.CharField(
+        max_length=500, blank=True, help_text="For search engines; the summary is used if empty."
+    )
+    body = ProseEditorField(config={"extensions": BODY_EXTENSIONS}, sanitize=sanitize_html)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles")
+    source_link = models.URLField(max_length=1000, blank=True, help_text="The original item.")
+    feed_item_id = models.BigIntegerField(null=True, blank=True)
+    image_url = models.URLField(max_length=1000, blank=True, help_text="Remote lead image.")
+    image = models.ImageField(upload_to="articles/%Y/%m/", blank=True)
+    image_alt = models.CharField(max_length=300, blank=True)
+    tags = TaggableManager(blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text="Goes live at this time; a future time schedules it."
+    )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Optional: disappears from the site at this time."
+    )
+    path = models.CharField(max_length=300, unique=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    # What the latest import brought, so nothing of a wire file is lost.
+    wire_extra = models.JSONField(default=dict, blank=True, editable=False)
+    wire_raw = models.TextField(blank=True, editable=False)
+    wire_hash = models.CharField(max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-number"]
+        permissions = [
+            ("publish_article", "Can publish, schedule and unpublish articles"),
+            ("import_wire", "Can import wire copy"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "publish_at"], name="article_status_publish_idx"),
+            models.Index(fields=["source", "publish_at"], name="article_source_publish_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="article_number_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="article_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(publish_at__isnull=False),
+                name="article_published_has_publish_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(publish_at__isnull=True)
+                | Q(expires_at__gt=models.F("publish_at")),
+                name="article_expires_after_publish",
+            ),
+            models.CheckConstraint(condition=Q(path__startswith="/"), name="article_path_rooted"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # Saving ---------------------------------------------------------------------
+
+    def save(self, *args, **kwargs) -> None:
+        self.body = sanitize_html(self.body)
+        self.slug = self.slug or slugify(self.title)[:200]
+        if self.number is None:
+            self._save_with_new_number(*args, **kwargs)
+            return
+        self.path = self.build_path()
+        super().save(*args, **kwargs)
+        self._stored_state = self._state_snapshot()
+
+    def get_absolute_url(self) -> str:
+        return self.path
+
+    def _save_with_new_number(self, *args, **kwargs) -> None:
+        """Give a newsroom-written article the next free local number.
+
+        Two editors saving at once may pick the same number; the unique constraint
+        rejects the second insert, which then retries with the next number. Each
+        attempt runs in a savepoint so a failed one leaves the transaction usable.
+        """
+        for _attempt in range(20):
+            highest = Article.objects.filter(number__gte=LOCAL_NUMBER_START).aggregate(
+                highest=Max("number")
+            )["highest"]
+            self.number = (highest or LOCAL_NUMBER_START - 1) + 1
+            self.path = self.build_path()
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+            except IntegrityError:
+                if Article.objects.filter(number=self.number).exists():
+                    self.number = None
+                    continue
+                self.number = None
+                raise
+            self._stored_state = self._state_snapshot()
+            return
+        raise IntegrityError("Could not allocate a new article number; try again.")
+
+    def build_path(self) -> str:
+        """The canonical path: /YYYYMM/<number>-<slug>.
+
+        The month is that of the first publish time in the newsroom's time zone.
+        Once the article has been live, or when it came from the wire with a path of
+        its own, its month is kept, so later edits of the publish time do not move
+        it; a changed slug does (the old path then answers 301).
+        """
+        slug = self.slug or str(self.number)
+        current = ARTICLE_PATH_RE.match(self.path or "")
+        keeps_month = current and (self._has_been_live() or self.is_imported)
+        if keeps_month and current["slug"] == slug and int(current["number"]) == self.number:
+            return self.path
+        if keeps_month:
+            yyyymm = current["yyyymm"]
+        else:
+            moment = self.publish_at or self.created_at or timezone.now()
+            yyyymm = timezone.localtime(moment).strftime("%Y%m")
+        return f"/{yyyymm}/{self.number}-{slug}"
+
+    def _has_been_live(self) -> bool:
+        """Whether the stored row was published with a publish time already passed."""
+        stored = getattr(self, "_stored_state", None)
+        if stored is None:
+            return False
+        status, publish_at = stored
+        return (
+            status == self.Status.PUBLISHED
+            and publish_at is not None
+            and (publish_at <= timezone.now())
+        )
+
+    def get_short_url(self) -> str:
+        """The permanent short link (used by QR codes): survives slug and month changes."""
+        return reverse("articles:short", kwargs={"code": to_base36(self.number)})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_state = instance._state_snapshot()
+        return instance
+
+    def _state_snapshot(self) -> tuple:
+        # Read from __dict__ so a deferred field never costs a query here.
+        return (self.__dict__.get("status"), self.__dict__.get("publish_at"))
+
+    # Visibility -----------------------------------------------------------------
+
+    def state_at(self, now: datetime | None = None) -> State:
+        now = now or timezone.now()
+        if self.status != self.Status.PUBLISHED or self.publish_at is None:
+            return self.State.DRAFT
+        if self.publish_at > now:
+            return self.State.SCHEDULED
+        if self.expires_at is not None and self.expires_at <= now:
+            return self.State.EXPIRED
+        return self.State.LIVE
+
+    @property
+    def state(self) -> State:
+        return self.state_at()
+
+    @property
+    def is_live(self) -> bool:
+        return self.state == self.State.LIVE
+
+    @property
+    def is_imported(self) -> bool:
+        return bool(self.wire_hash)
+
+    @property
+    def description(self) -> str:
+        return self.meta_description or self.summary
+
+
+def to_base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out

@@ -1,0 +1,46 @@
+"""One definition of "live", checked at its edges."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def live_numbers(now=None):
+    return set(Article.objects.live(now).values_list("number", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("state", "is_live"),
+    [("live", True), ("draft", False), ("scheduled", False), ("expired", False)],
+)
+def test_each_state_is_live_or_not(state, is_live):
+    article = make_article(state=state)
+    assert (article.number in live_numbers()) is is_live
+    assert article.state == state
+    assert article.is_live is is_live
+
+
+def test_publish_time_exactly_now_is_live():
+    now = timezone.now()
+    article = make_article(publish_at=now)
+    assert article.number in live_numbers(now)
+    assert article.number not in live_numbers(now - dt.timedelta(microseconds=1))
+
+
+def test_expiry_exactly_now_is_no_longer_live():
+    now = timezone.now()
+    article = make_article(publish_at=now - dt.timedelta(hours=1), expires_at=now)
+    assert article.number not in live_numbers(now)
+    assert article.number in live_numbers(now - dt.timedelta(microseconds=1))
+
+
+def test_scheduled_article_goes_live_when_its_time_passes_without_any_job():
+    article = make_article(state="scheduled")
+    assert article.number not in live_numbers()
+    assert article.number in live_numbers(article.publish_at + dt.timedelta(seconds=1))
