@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "articles.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,12 +151,23 @@ STORAGES = {
     },
 }
 
+# A shared cache (Redis) is what lets every server process see the same page cache.
+REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "newsroom",
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}
+    )
 }
+# Seconds a rendered public page may be served from the cache (see articles/pagecache.py);
+# on by default only with a shared cache.
+NEWSROOM_PAGE_CACHE_SECONDS = int(
+    os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300" if REDIS_URL else "0")
+)
+# Cache-Control max-age for anonymous public pages: opt-in, since a proxy cannot be told
+# that an article was unpublished. Never reaches past the next scheduled change.
+NEWSROOM_HTTP_MAX_AGE = int(os.environ.get("NEWSROOM_HTTP_MAX_AGE", "0"))
 
 TAGGIT_CASE_INSENSITIVE = True
 

@@ -1,0 +1,134 @@
+"""Server-side page cache for anonymous readers that is safe around scheduling.
+
+A cached page must never show an article that is no longer live, nor hide one that
+has just gone live. Two things change what is live:
+
+- a write (an editor saves, an import runs): every write bumps the *content
+  generation*, a token in the shared cache;
+- the clock: an article's publish or expiry time passes. The *next transition*,
+  the earliest future publish or expiry time of any published article, is looked
+  up once per generation.
+
+Page keys contain both, so a write or a passing transition makes every older
+entry unreachable at once, with no job to run. The cache must be shared by all
+server processes (Redis: set ``REDIS_URL``), which is why the page cache only
+turns on when one is configured or ``NEWSROOM_PAGE_CACHE_SECONDS`` says so.
+
+Browsers and proxies are told nothing by default: a proxy cannot be told that an
+article was unpublished. ``NEWSROOM_HTTP_MAX_AGE`` opts in to ``Cache-Control:
+public`` for anonymous pages, never reaching past the next transition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+from .models import Article
+
+GENERATION_KEY = "newsroom:generation"
+SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/")
+NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def bump_generation() -> None:
+    """Make every cached page stale: called after any write to articles, sources or tags."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def current_generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        if not cache.add(GENERATION_KEY, generation, None):
+            generation = cache.get(GENERATION_KEY, generation)
+    return generation
+
+
+def next_transition(now: dt.datetime) -> dt.datetime:
+    """The earliest future moment at which an article goes live or expires."""
+    found = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
+        publish=Min("publish_at", filter=Q(publish_at__gt=now)),
+        expiry=Min("expires_at", filter=Q(expires_at__gt=now)),
+    )
+    return min((moment for moment in found.values() if moment), default=NEVER)
+
+
+def cache_epoch(now: dt.datetime) -> tuple[str, dt.datetime]:
+    """(generation, next transition) for building page keys; one lookup per generation."""
+    generation = current_generation()
+    key = f"newsroom:transition:{generation}"
+    transition = cache.get(key)
+    if transition is None or transition <= now:
+        transition = next_transition(now)
+        cache.set(key, transition, None if transition == NEVER else _seconds(now, transition))
+    return generation, transition
+
+
+def _seconds(now: dt.datetime, later: dt.datetime) -> int:
+    return max(1, int((later - now).total_seconds()))
+
+
+class PageCacheMiddleware:
+    """Serve anonymous GET requests for public pages from the cache; store fresh 200s."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        store_seconds = settings.NEWSROOM_PAGE_CACHE_SECONDS
+        http_max_age = settings.NEWSROOM_HTTP_MAX_AGE
+        if not (store_seconds > 0 or http_max_age > 0) or not self._cacheable_request(request):
+            return self.get_response(request)
+        now = timezone.now()
+        generation, transition = cache_epoch(now)
+        key = self._key(request, generation, transition)
+        cached = cache.get(key) if store_seconds > 0 else None
+        if cached is not None:
+            cached["X-Page-Cache"] = "hit"
+            return self._with_http_caching(cached, now, transition, http_max_age)
+        response = self.get_response(request)
+        if self._cacheable_response(response):
+            self._with_http_caching(response, now, transition, http_max_age)
+            if store_seconds > 0:
+                cache.set(key, response, min(store_seconds, _seconds(now, transition)))
+                response["X-Page-Cache"] = "miss"
+        return response
+
+    @staticmethod
+    def _cacheable_request(request) -> bool:
+        return (
+            request.method in {"GET", "HEAD"}
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not request.path.startswith(SKIPPED_PREFIXES)
+        )
+
+    @staticmethod
+    def _cacheable_response(response) -> bool:
+        cache_control = response.get("Cache-Control", "")
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
+        )
+
+    @staticmethod
+    def _key(request, generation: str, transition: dt.datetime) -> str:
+        url = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        return f"newsroom:page:{generation}:{transition.timestamp():.0f}:{request.method}:{url}"
+
+    @staticmethod
+    def _with_http_caching(response, now: dt.datetime, transition: dt.datetime, max_age: int):
+        """Let browsers and proxies keep the page, but never past the next transition."""
+        if max_age > 0 and "max-age" not in response.get("Cache-Control", ""):
+            max_age = min(max_age, _seconds(now, transition) - 1)
+            patch_cache_control(response, public=True, max_age=max(0, max_age))
+        return response

@@ -1,0 +1,114 @@
+"""The server-side page cache never shows a non-live article nor hides a live one."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def at(moment):
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def test_second_anonymous_view_is_served_from_the_cache_without_queries(
+    client, django_assert_num_queries
+):
+    make_article(title="Cached story")
+    first = client.get("/")
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get("/")
+    assert second["X-Page-Cache"] == "hit"
+    assert b"Cached story" in second.content
+
+
+def test_a_committed_write_makes_cached_pages_stale(client, django_capture_on_commit_callbacks):
+    article = make_article(title="First story")
+    client.get(article.path)
+    client.get("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "Corrected story"
+        article.save()
+        make_article(title="Second story")
+    assert b"Corrected story" in client.get(article.path).content
+    home = client.get("/")
+    assert home["X-Page-Cache"] == "miss"
+    assert b"Second story" in home.content
+
+
+def test_unpublishing_removes_the_article_from_cached_pages(
+    client, django_capture_on_commit_callbacks
+):
+    article = make_article(title="Soon withdrawn")
+    assert client.get(article.path).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        article.status = Article.Status.DRAFT
+        article.save()
+    assert client.get(article.path).status_code == 404
+    assert b"Soon withdrawn" not in client.get("/").content
+
+
+def test_a_scheduled_article_appears_on_cached_pages_when_its_time_comes(client):
+    now = timezone.now()
+    scheduled = make_article(title="Embargoed story", publish_at=now + dt.timedelta(minutes=5))
+    with at(now):
+        assert b"Embargoed story" not in client.get("/").content
+        assert client.get("/")["X-Page-Cache"] == "hit"
+    with at(scheduled.publish_at):
+        home = client.get("/")
+    assert home["X-Page-Cache"] == "miss"
+    assert b"Embargoed story" in home.content
+
+
+def test_an_expiring_article_leaves_cached_pages_at_its_expiry(client):
+    now = timezone.now()
+    article = make_article(
+        title="Short-lived story",
+        publish_at=now - dt.timedelta(hours=1),
+        expires_at=now + dt.timedelta(minutes=1),
+    )
+    with at(now):
+        assert b"Short-lived story" in client.get("/").content
+        assert client.get(article.path).status_code == 200
+    with at(article.expires_at):
+        assert b"Short-lived story" not in client.get("/").content
+        assert client.get(article.path).status_code == 404
+
+
+def test_signed_in_staff_bypass_the_cache_and_previews_are_never_stored(client):
+    draft = make_article(title="Draft story", state="draft")
+    client.force_login(make_user("editor", superuser=True))
+    preview = client.get(draft.path)
+    assert preview.status_code == 200
+    assert "X-Page-Cache" not in preview
+    client.logout()
+    assert client.get(draft.path).status_code == 404
+
+
+def test_http_max_age_is_opt_in_and_never_reaches_past_the_next_transition(client, settings):
+    now = timezone.now()
+    make_article(title="Live story")
+    make_article(title="Next story", publish_at=now + dt.timedelta(seconds=30))
+    with at(now):
+        assert "max-age" not in client.get("/").get("Cache-Control", "")
+        cache.clear()
+        settings.NEWSROOM_HTTP_MAX_AGE = 600
+        cache_control = client.get("/")["Cache-Control"]
+    assert "public" in cache_control
+    max_age = int(cache_control.split("max-age=")[1].split(",")[0])
+    assert 0 < max_age < 30
