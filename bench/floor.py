@@ -1,0 +1,87 @@
+"""The "floor": a plain Django view rendering one article row with a template.
+
+"Plain Django" means what ``django-admin startproject`` sets up: its default apps
+and middleware, one connection kept open as Newsroom's is, no caching.
+
+It is what targets.md compares every page with, measured in the same run on the
+same database, so figures are ratios rather than absolute times on a noisy machine.
+Serve it with ``gunicorn bench.floor:application`` and ``FLOOR_DATABASE_URL`` set.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dj_database_url
+import django
+from django.conf import settings
+from django.db import connection
+from django.http import Http404, HttpResponse
+from django.template import engines
+from django.urls import path
+
+settings.configure(
+    DEBUG=False,
+    SECRET_KEY="floor-benchmark-only",
+    ALLOWED_HOSTS=["*"],
+    ROOT_URLCONF=__name__,
+    INSTALLED_APPS=[
+        "django.contrib.admin",
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "django.contrib.sessions",
+        "django.contrib.messages",
+        "django.contrib.staticfiles",
+    ],
+    MIDDLEWARE=[
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ],
+    STATIC_URL="static/",
+    DATABASES={
+        "default": dj_database_url.parse(
+            os.environ["FLOOR_DATABASE_URL"], conn_max_age=600, conn_health_checks=True
+        )
+    },
+    TEMPLATES=[
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "APP_DIRS": True,
+            "OPTIONS": {
+                "context_processors": [
+                    "django.template.context_processors.request",
+                    "django.contrib.auth.context_processors.auth",
+                    "django.contrib.messages.context_processors.messages",
+                ]
+            },
+        }
+    ],
+    USE_TZ=True,
+)
+django.setup()
+
+PAGE = engines["django"].from_string(
+    "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{{ title }}</title>"
+    "</head><body><main><h1>{{ title }}</h1><p>{{ summary }}</p></main></body></html>"
+)
+
+
+def one_row(request, number: int):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT title, summary FROM articles_article WHERE number = %s", [number])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    return HttpResponse(PAGE.render({"title": row[0], "summary": row[1]}, request))
+
+
+urlpatterns = [path("floor/<int:number>", one_row)]
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+application = get_wsgi_application()
