@@ -195,17 +195,23 @@ class Article(models.Model):
     # Saving ---------------------------------------------------------------------
 
     def save(self, *args, **kwargs) -> None:
-        self.body = sanitize_html(self.body)
-        self.slug = self.slug or slugify(self.title)[:200]
+        self.prepare_for_save()
         if self.number is None:
             self._save_with_new_number(*args, **kwargs)
             return
-        self.path = self.build_path()
         super().save(*args, **kwargs)
         self._stored_state = self._state_snapshot()
 
     def get_absolute_url(self) -> str:
         return self.path
+
+    def prepare_for_save(self) -> None:
+        """What every write does first, one row or many (bulk import): sanitize the
+        body, fill the slug, and the path once the article has a number."""
+        self.body = sanitize_html(self.body)
+        self.slug = self.slug or slugify(self.title)[:200]
+        if self.number is not None:
+            self.path = self.build_path()
 
     def _save_with_new_number(self, *args, **kwargs) -> None:
         """Give a newsroom-written article the next free local number.

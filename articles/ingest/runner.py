@@ -116,31 +116,25 @@ def import_wire(
     return report
 
 
-def _write_batch(batch, writer: StoryWriter, dry_run: bool, record) -> None:
-    existing = writer.existing(story.number for _name, story in batch)
+def _write_batch(
+    batch: list[tuple[str, WireStory]], writer: StoryWriter, dry_run: bool, record
+) -> None:
+    stories = [story for _name, story in batch]
     if dry_run:
-        for name, story in batch:
-            record(name, writer.outcome_for(story, existing.get(story.number)))
+        for (name, _story), outcome in zip(batch, writer.plan(stories), strict=True):
+            record(name, outcome.value)
         return
-    results: list[tuple[str, str, str]] = []
     try:
         with transaction.atomic():
-            for name, story in batch:
-                try:
-                    outcome, existing[story.number] = writer.write(
-                        story, existing.get(story.number)
-                    )
-                except (DatabaseError, ValueError) as error:
-                    results.append((name, "failed", _one_line(error)))
-                    # The savepoint rolled back; the in-memory row may not match any more.
-                    existing.update(writer.existing([story.number]))
-                    continue
-                results.append((name, outcome.value, ""))
-    except DatabaseError as error:
+            results = writer.write_batch(stories)
+    except DatabaseError as error:  # the commit itself failed: nothing of the batch stayed
         writer.forget()
-        results = [(name, "failed", _one_line(error)) for name, _story in batch]
-    for result in results:
-        record(*result)
+        results = [error] * len(batch)
+    for (name, _story), result in zip(batch, results, strict=True):
+        if isinstance(result, Exception):
+            record(name, "failed", _one_line(result))
+        else:
+            record(name, result.value)
 
 
 def _one_line(error: Exception) -> str:
