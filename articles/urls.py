@@ -1,12 +1,22 @@
 from django.urls import path, re_path
 
-from . import views
+from . import browse_views, views
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("s/<str:code>", views.short_link, name="short"),
+    path("articles/", browse_views.article_list, name="list"),
+    path("tags/<str:slug>/", browse_views.tag_detail, name="tag"),
+    path("sources/<slug:slug>/", browse_views.source_detail, name="source"),
+    path("archive/", browse_views.archive_index, name="archive"),
+    re_path(r"^archive/(?P<year>[0-9]{4})/$", browse_views.archive_year, name="archive_year"),
+    re_path(
+        r"^archive/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$",
+        browse_views.archive_month,
+        name="archive_month",
+    ),
     re_path(r"^qr/(?P<number>[0-9]{1,18})\.(?P<fmt>png|svg)$", views.qr_code, name="qr"),
     # /YYYYMM/<number>-<slug>: the number identifies the article; the rest is checked
     # against the canonical path and redirected when it differs.

@@ -1,0 +1,208 @@
+"""Browsing pages: the filterable listing, tag and source pages and the date archive.
+
+Every query starts from ``Article.objects.live()``. A tag, source, year or month with
+no live article answers 404, like one that does not exist: these pages never reveal
+that something is drafted or scheduled. Each page costs a constant number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth, TruncYear
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from taggit.models import Tag
+
+from .filters import MAX_PER_PAGE, ArticleFilter
+from .models import Article, Source
+
+FIRST_YEAR, LAST_YEAR = 1000, 9998
+
+
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet,
+    per_page: int | None = None,
+    *,
+    allow_empty: bool = True,
+) -> Page:
+    """The requested page; a page past the end, or not a number, is a 404.
+
+    With ``allow_empty=False`` an empty first page is a 404 too.
+    """
+    per_page = min(per_page or settings.NEWSROOM_PAGE_SIZE, MAX_PER_PAGE)
+    paginator = Paginator(queryset, per_page, allow_empty_first_page=allow_empty)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404("No such page") from error
+
+
+def absolute(path: str, query: dict | None = None) -> str:
+    query_string = urlencode(query or {}, doseq=True)
+    return f"{settings.SITE_URL}{path}{'?' + query_string if query_string else ''}"
+
+
+def page_query(page: Page) -> dict:
+    return {"page": page.number} if page.number > 1 else {}
+
+
+# The filterable listing -----------------------------------------------------------
+
+
+def article_list(request: HttpRequest) -> HttpResponse:
+    filterset = ArticleFilter(
+        request.GET, queryset=Article.objects.live().for_listing(), request=request
+    )
+    if not filterset.is_valid():
+        context = {
+            "filter": filterset,
+            "page": None,
+            "articles": [],
+            "canonical": absolute(request.path),
+        }
+        return render(request, "articles/article_list.html", context, status=400)
+    per_page = filterset.form.cleaned_data.get("per_page")
+    page = paginate(request, filterset.qs, per_page)
+    filters = canonical_filters(filterset)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "articles": page.object_list,
+        "filtered": bool(filters),
+        "canonical": absolute(request.path, {**filters, **page_query(page)}),
+    }
+    return render(request, "articles/article_list.html", context)
+
+
+def canonical_filters(filterset: ArticleFilter) -> dict:
+    """The filters in effect, in a stable order, defaults and page size left out."""
+    query = {}
+    for name, value in filterset.form.cleaned_data.items():
+        if name == "per_page" or value in (None, "", []) or (name == "order" and value != "oldest"):
+            continue
+        if name == "source":
+            value = value.slug
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        query[name] = value
+    return query
+
+
+# One tag, one source ---------------------------------------------------------------
+
+
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        raise Http404("No such tag")
+    articles = Article.objects.live().for_listing().filter(tags=tag)
+    page = paginate(request, articles, allow_empty=False)
+    context = {
+        "tag": tag,
+        "page": page,
+        "articles": page.object_list,
+        "canonical": absolute(request.path, page_query(page)),
+    }
+    return render(request, "articles/tag_detail.html", context)
+
+
+def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    source = Source.objects.filter(slug=slug).first()
+    if source is None:
+        raise Http404("No such source")
+    articles = Article.objects.live().for_listing().filter(source=source)
+    page = paginate(request, articles, allow_empty=False)
+    context = {
+        "source": source,
+        "page": page,
+        "articles": page.object_list,
+        "canonical": absolute(request.path, page_query(page)),
+    }
+    return render(request, "articles/source_detail.html", context)
+
+
+# The date archive ------------------------------------------------------------------
+
+
+def local_datetime(year: int, month: int = 1) -> dt.datetime:
+    """The first moment of a month in ``settings.TIME_ZONE``."""
+    return dt.datetime(year, month, 1, tzinfo=timezone.get_default_timezone())
+
+
+def month_range(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    start = local_datetime(year, month)
+    end = local_datetime(year + 1, 1) if month == 12 else local_datetime(year, month + 1)
+    return start, end
+
+
+def check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Http404("No such year")
+
+
+def archive_index(request: HttpRequest) -> HttpResponse:
+    """Every year with live articles, newest first, with its count."""
+    tz = timezone.get_default_timezone()
+    years = (
+        Article.objects.live()
+        .annotate(year=TruncYear("publish_at", tzinfo=tz))
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by("-year")
+    )
+    context = {"years": list(years), "canonical": absolute(request.path)}
+    return render(request, "articles/archive_index.html", context)
+
+
+def archive_year(request: HttpRequest, year: str) -> HttpResponse:
+    """The months of one year that have live articles, with their counts."""
+    year_number = int(year)
+    check_year(year_number)
+    tz = timezone.get_default_timezone()
+    months = list(
+        Article.objects.live()
+        .filter(
+            publish_at__gte=local_datetime(year_number),
+            publish_at__lt=local_datetime(year_number + 1),
+        )
+        .annotate(month=TruncMonth("publish_at", tzinfo=tz))
+        .values("month")
+        .annotate(count=Count("pk"))
+        .order_by("month")
+    )
+    if not months:
+        raise Http404("No articles that year")
+    context = {
+        "year": year_number,
+        "months": months,
+        "total": sum(month["count"] for month in months),
+        "canonical": absolute(request.path),
+    }
+    return render(request, "articles/archive_year.html", context)
+
+
+def archive_month(request: HttpRequest, year: str, month: str) -> HttpResponse:
+    year_number, month_number = int(year), int(month)
+    check_year(year_number)
+    if not 1 <= month_number <= 12:
+        raise Http404("No such month")
+    start, end = month_range(year_number, month_number)
+    articles = (
+        Article.objects.live().for_listing().filter(publish_at__gte=start, publish_at__lt=end)
+    )
+    page = paginate(request, articles, allow_empty=False)
+    context = {
+        "year": year_number,
+        "month": start,
+        "page": page,
+        "articles": page.object_list,
+        "canonical": absolute(request.path, page_query(page)),
+    }
+    return render(request, "articles/archive_month.html", context)

@@ -1,0 +1,28 @@
+"""Pagination links that keep the reader's other query parameters."""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int, absolute: bool = False) -> str:
+    """The current URL with ``page`` set to ``number`` (page 1 drops the parameter)."""
+    request = context["request"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    if int(number) > 1:
+        query["page"] = str(number)
+    query_string = query.urlencode()
+    url = f"{request.path}?{query_string}" if query_string else request.path
+    return f"{settings.SITE_URL}{url}" if absolute else url
+
+
+@register.filter
+def prefetched_tags(article) -> list:
+    """The article's tags if they were prefetched, else none: a card never costs a query."""
+    cache = getattr(article, "_prefetched_objects_cache", {})
+    return list(cache["tags"]) if "tags" in cache else []
