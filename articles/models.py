@@ -46,6 +46,10 @@ BODY_EXTENSIONS = {
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
     "Table": True,
+    # The editor's table needs its row and cell nodes, or the editor fails to start.
+    "TableRow": True,
+    "TableHeader": True,
+    "TableCell": True,
 }
 
 
@@ -209,7 +213,7 @@ class Article(models.Model):
         """What every write does first, one row or many (bulk import): sanitize the
         body, fill the slug, and the path once the article has a number."""
         self.body = sanitize_html(self.body)
-        self.slug = self.slug or slugify(self.title)[:200]
+        self.slug = self.slug or slugify(self.title)[:200].strip("-")
         if self.number is not None:
             self.path = self.build_path()
 
@@ -220,24 +224,32 @@ class Article(models.Model):
         rejects the second insert, which then retries with the next number. Each
         attempt runs in a savepoint so a failed one leaves the transaction usable.
         """
+        tried = LOCAL_NUMBER_START - 1
         for _attempt in range(20):
-            highest = Article.objects.filter(number__gte=LOCAL_NUMBER_START).aggregate(
-                highest=Max("number")
-            )["highest"]
-            self.number = (highest or LOCAL_NUMBER_START - 1) + 1
+            # Never retry a number already refused, even if the lookup is stale.
+            self.number = max(self._highest_local_number(), tried) + 1
             self.path = self.build_path()
             try:
                 with transaction.atomic():
                     super().save(*args, **kwargs)
             except IntegrityError:
-                if Article.objects.filter(number=self.number).exists():
-                    self.number = None
-                    continue
+                tried = self.number
+                taken = Article.objects.filter(number=self.number).exists()
                 self.number = None
+                if taken:
+                    continue
                 raise
             self._stored_state = self._state_snapshot()
             return
         raise IntegrityError("Could not allocate a new article number; try again.")
+
+    @classmethod
+    def _highest_local_number(cls) -> int:
+        """The highest newsroom number in use, or the one just below the local range."""
+        highest = cls.objects.filter(number__gte=LOCAL_NUMBER_START).aggregate(
+            highest=Max("number")
+        )["highest"]
+        return highest or LOCAL_NUMBER_START - 1
 
     def build_path(self) -> str:
         """The canonical path: /YYYYMM/<number>-<slug>.
@@ -256,7 +268,8 @@ class Article(models.Model):
             yyyymm = current["yyyymm"]
         else:
             moment = self.publish_at or self.created_at or timezone.now()
-            yyyymm = timezone.localtime(moment).strftime("%Y%m")
+            local = timezone.localtime(moment, timezone.get_default_timezone())
+            yyyymm = local.strftime("%Y%m")
         return f"/{yyyymm}/{self.number}-{slug}"
 
     def _has_been_live(self) -> bool:
