@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +62,7 @@ def content_hash(raw: str) -> str:
 
 def story_from_mapping(data: dict[str, Any], body: str, raw: str) -> WireStory:
     number = _number(data)
-    extra = {key: _jsonable(value) for key, value in data.items() if key not in KNOWN_KEYS}
+    extra = {str(key): _jsonable(value) for key, value in data.items() if key not in KNOWN_KEYS}
     path = _path(data.get("url"), number)
     if path is None and data.get("url") is not None:
         extra["url"] = _jsonable(data["url"])  # kept, though not used as the address
@@ -205,7 +206,7 @@ def _path(value: Any, number: int) -> str | None:
     """
     if not isinstance(value, str):
         return None
-    match = ARTICLE_PATH_RE.match(value)
+    match = ARTICLE_PATH_RE.fullmatch(value)  # fullmatch: "$" alone lets a final "\n" through
     if not match or int(match["number"]) != number or len(value) > _field_limit("path"):
         return None
     return value
@@ -222,7 +223,7 @@ def _tags(value: Any) -> tuple[str, ...]:
     for item in value:
         if not isinstance(item, str | int) or isinstance(item, bool):
             raise WireError(f"tags must be strings, got {item!r:.40}")
-        tag = " ".join(str(item).split())[:100]
+        tag = " ".join(_CONTROL_CHARS.sub("", str(item)).split())[:100]
         if tag and tag.lower() not in {t.lower() for t in tags}:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
@@ -231,13 +232,25 @@ def _tags(value: Any) -> tuple[str, ...]:
 
 
 def _jsonable(value: Any) -> Any:
-    """TOML/YAML values as JSON: datetimes become ISO strings, containers recurse."""
+    """TOML/YAML values as JSON: datetimes become ISO strings, containers recurse.
+
+    YAML can also bring sets, binary and non-finite floats: sets become lists, the
+    rest become text, so a stray value never stops the file from importing.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")  # no database stores NUL in text
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {_jsonable(str(key)): _jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
-    if isinstance(value, float) and value != value:  # NaN is not JSON
-        return str(value)
-    return value
+    if isinstance(value, set | frozenset):
+        return sorted((_jsonable(item) for item in value), key=str)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace").replace("\x00", "")
+    return str(value)
