@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import browse_views, views
+from .search.views import search
 
 app_name = "articles"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("tags/<str:slug>/", browse_views.tag_detail, name="tag"),
     path("sources/<slug:slug>/", browse_views.source_detail, name="source"),
     path("archive/", browse_views.archive_index, name="archive"),
+    path("search/", search, name="search"),
     re_path(r"^archive/(?P<year>[0-9]{4})/$", browse_views.archive_year, name="archive_year"),
     re_path(
         r"^archive/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$",
