@@ -1,0 +1,198 @@
+"""Tag and source pages, and what an article page shows around the article."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import html5lib
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article
+from tests.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: int, hour: int = 12) -> dt.datetime:
+    return dt.datetime(2024, 5, day, hour, tzinfo=dt.UTC)
+
+
+def titles(articles) -> list[str]:
+    return [article.title for article in articles]
+
+
+def parse(response):
+    return html5lib.parse(response.content, namespaceHTMLElements=False)
+
+
+def related(response) -> list[str]:
+    """The titles in the page's related-articles box."""
+    aside = parse(response).find(".//aside[@class='related']")
+    return [] if aside is None else [link.text for link in aside.iter("a")]
+
+
+def neighbours(response) -> dict[str, str]:
+    """{"prev": path, "next": path} from the previous/next navigation."""
+    nav = parse(response).find(".//nav[@class='neighbours']")
+    return {} if nav is None else {link.get("rel"): link.get("href") for link in nav.iter("a")}
+
+
+# Tag pages ---------------------------------------------------------------------------
+
+
+def test_tag_page_lists_live_articles_with_the_tag(client):
+    make_article(title="Tagged old", tags=["energy"], publish_at=at(1))
+    make_article(title="Tagged new", tags=["energy", "mining"], publish_at=at(2))
+    make_article(title="Untagged", tags=["mining"])
+    make_article(title="Tagged draft", tags=["energy"], state="draft")
+    response = client.get("/tags/energy/")
+    assert response.status_code == 200
+    assert titles(response.context["articles"]) == ["Tagged new", "Tagged old"]
+    assert b"Tagged draft" not in response.content
+    assert "Articles tagged “energy”" in response.content.decode()
+
+
+def test_unknown_tag_and_tag_without_live_articles_are_404(client):
+    make_article(tags=["embargoed"], state="scheduled")
+    assert client.get("/tags/no-such-tag/").status_code == 404
+    assert client.get("/tags/embargoed/").status_code == 404
+
+
+def test_tag_page_past_the_end_is_404(client):
+    make_article(tags=["energy"])
+    assert client.get("/tags/energy/", {"page": 2}).status_code == 404
+
+
+def test_tag_with_non_ascii_slug_has_a_page(client):
+    article = make_article(title="Élan vital", tags=["Élan"])
+    tag = article.tags.get()
+    response = client.get(f"/tags/{tag.slug}/")
+    assert response.status_code == 200
+    assert titles(response.context["articles"]) == ["Élan vital"]
+
+
+# Source pages ------------------------------------------------------------------------
+
+
+def test_source_page_shows_details_and_live_articles(client):
+    acme = make_source("Acme Wire", homepage="https://acme.example/")
+    make_article(title="From Acme", source=acme)
+    make_article(title="Acme draft", source=acme, state="draft")
+    make_article(title="From elsewhere", source=make_source("Other Wire"))
+    response = client.get("/sources/acme-wire/")
+    assert response.status_code == 200
+    assert titles(response.context["articles"]) == ["From Acme"]
+    content = response.content.decode()
+    assert "<h1>Acme Wire</h1>" in content
+    assert 'href="https://acme.example/"' in content
+    assert "Acme draft" not in content
+
+
+def test_unknown_source_and_source_without_live_articles_are_404(client):
+    make_article(source=make_source("Quiet Wire"), state="draft")
+    assert client.get("/sources/no-such-source/").status_code == 404
+    assert client.get("/sources/quiet-wire/").status_code == 404
+
+
+def test_cards_link_to_source_and_tag_pages(client):
+    make_article(source=make_source("Acme Wire"), tags=["energy"])
+    content = client.get("/").content.decode()
+    assert 'href="/sources/acme-wire/"' in content
+    assert 'href="/tags/energy/"' in content
+
+
+# Article pages: related, previous and next ---------------------------------------------
+
+
+def test_related_articles_share_a_tag_or_the_source_and_are_live(client):
+    acme, other = make_source("Acme Wire"), make_source("Other Wire")
+    article = make_article(title="Main", source=acme, tags=["energy"], publish_at=at(10))
+    make_article(title="Same tag", source=other, tags=["energy"], publish_at=at(2))
+    make_article(title="Same source", source=acme, publish_at=at(3))
+    make_article(title="Unrelated", source=other, tags=["mining"], publish_at=at(4))
+    make_article(title="Draft same tag", source=acme, tags=["energy"], state="draft")
+    make_article(title="Expired same source", source=acme, state="expired")
+    response = client.get(article.path)
+    # Articles sharing a tag come first, then the source's, each newest first.
+    assert related(response) == ["Same tag", "Same source"]
+    content = response.content.decode()
+    assert "Draft same tag" not in content
+    assert "Expired same source" not in content
+
+
+def test_related_articles_are_at_most_five_and_never_the_article_itself(client):
+    acme = make_source("Acme Wire")
+    article = make_article(title="Main", source=acme, tags=["energy"], publish_at=at(20))
+    for day in range(1, 9):
+        make_article(title=f"Related {day}", source=acme, tags=["energy"], publish_at=at(day))
+    shown = related(client.get(article.path))
+    assert shown == [f"Related {day}" for day in (8, 7, 6, 5, 4)]
+
+
+def test_previous_and_next_are_the_live_neighbours_in_time(client):
+    first = make_article(title="First", publish_at=at(1))
+    make_article(title="Draft between", publish_at=at(2), status="draft")
+    make_article(title="Expired between", publish_at=at(2), expires_at=at(3))
+    middle = make_article(title="Middle", publish_at=at(4))
+    make_article(title="Scheduled after", state="scheduled")
+    last = make_article(title="Last", publish_at=at(5))
+    assert neighbours(client.get(middle.path)) == {"prev": first.path, "next": last.path}
+    assert neighbours(client.get(first.path)) == {"next": middle.path}
+    assert neighbours(client.get(last.path)) == {"prev": middle.path}
+
+
+def test_neighbours_with_the_same_publish_time_are_ordered_by_number(client):
+    a = make_article(title="A", publish_at=at(1), number=10)
+    b = make_article(title="B", publish_at=at(1), number=11)
+    c = make_article(title="C", publish_at=at(1), number=12)
+    assert neighbours(client.get(b.path)) == {"prev": a.path, "next": c.path}
+
+
+def test_article_page_links_to_its_tags_and_source(client):
+    article = make_article(source=make_source("Acme Wire"), tags=["energy", "mining"])
+    content = client.get(article.path).content.decode()
+    assert '<a href="/tags/energy/" rel="tag">energy</a>' in content
+    assert '<a href="/tags/mining/" rel="tag">mining</a>' in content
+    assert 'href="/sources/acme-wire/"' in content
+
+
+def _article_page_queries(client, tag_count: int) -> int:
+    source = make_source("Acme Wire")
+    tags = [f"topic-{n}" for n in range(tag_count)]
+    article = make_article(title=f"Main {tag_count}", source=source, tags=tags, publish_at=at(15))
+    for day in range(1, 8):
+        make_article(title=f"Other {day}", source=source, tags=tags[:3], publish_at=at(day))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(article.path)
+    assert response.status_code == 200
+    assert len(related(response)) == 5
+    assert set(neighbours(response)) == {"prev"}
+    return len(queries)
+
+
+def test_article_page_costs_at_most_four_queries_whatever_the_tags(client):
+    one_tag = _article_page_queries(client, 1)
+    Article.objects.all().delete()
+    thirty_tags = _article_page_queries(client, 30)
+    assert one_tag == thirty_tags <= 4
+
+
+def _listing_queries(client, url: str, count: int) -> int:
+    Article.objects.all().delete()
+    source = make_source("Acme Wire")
+    for number in range(count):
+        make_article(title=f"A{number}", source=source, tags=["energy", f"extra-{number}"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"page": 2})
+    assert response.status_code == 200
+    assert response.context["articles"]
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/", "/articles/", "/tags/energy/", "/sources/acme-wire/"])
+def test_listing_query_count_does_not_grow_with_the_articles(client, settings, url):
+    settings.NEWSROOM_PAGE_SIZE = 3
+    few, many = _listing_queries(client, url, 5), _listing_queries(client, url, 40)
+    assert few == many <= 4

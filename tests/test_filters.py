@@ -1,0 +1,206 @@
+"""The /articles/ listing: filters, ordering, page size, friendly errors, constant queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs, urlsplit
+
+import html5lib
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article
+from tests.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+URL = "/articles/"
+
+
+def titles(response) -> list[str]:
+    return [article.title for article in response.context["articles"]]
+
+
+def at(year, month, day, hour=12, minute=0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
+
+
+def parse(response):
+    return html5lib.parse(response.content, namespaceHTMLElements=False)
+
+
+def test_lists_live_articles_only_newest_first(client):
+    make_article(title="Older", publish_at=at(2024, 1, 1))
+    make_article(title="Newer", publish_at=at(2024, 2, 1))
+    for state in ("draft", "scheduled", "expired"):
+        make_article(title=f"Not live {state}", state=state)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert titles(response) == ["Newer", "Older"]
+    assert b"Not live" not in response.content
+
+
+def test_oldest_first_on_request(client):
+    make_article(title="Older", publish_at=at(2024, 1, 1))
+    make_article(title="Newer", publish_at=at(2024, 2, 1))
+    assert titles(client.get(URL, {"order": "oldest"})) == ["Older", "Newer"]
+    assert titles(client.get(URL, {"order": "newest"})) == ["Newer", "Older"]
+
+
+def test_filter_by_source_slug(client):
+    acme, other = make_source("Acme Wire"), make_source("Other Wire")
+    make_article(title="From Acme", source=acme)
+    make_article(title="From Other", source=other)
+    response = client.get(URL, {"source": "acme-wire"})
+    assert titles(response) == ["From Acme"]
+
+
+def test_source_choices_name_only_sources_with_live_articles(client):
+    make_article(title="Live", source=make_source("Visible Wire"))
+    make_article(title="Draft", state="draft", source=make_source("Embargoed Wire"))
+    response = client.get(URL)
+    assert b"Visible Wire" in response.content
+    assert b"Embargoed Wire" not in response.content
+    bad = client.get(URL, {"source": "embargoed-wire"})
+    assert bad.status_code == 400
+
+
+def test_filter_by_several_tags_matches_any_once(client):
+    make_article(title="Energy", tags=["energy"])
+    make_article(title="Mining", tags=["mining"])
+    make_article(title="Both", tags=["energy", "mining"])
+    make_article(title="Neither", tags=["biotech"])
+    repeated = client.get(URL, {"tag": ["energy", "mining"]})
+    assert sorted(titles(repeated)) == ["Both", "Energy", "Mining"]
+    comma = client.get(URL, {"tag": "energy, mining"})
+    assert sorted(titles(comma)) == ["Both", "Energy", "Mining"]
+    assert titles(client.get(URL, {"tag": "ENERGY"})) == ["Both", "Energy"]
+    assert titles(client.get(URL, {"tag": "unknown-tag"})) == []
+
+
+def test_free_text_matches_title_or_summary(client):
+    make_article(title="Lithium find in Nevada", summary="Drilling results")
+    make_article(title="Quarterly results", summary="A lithium producer reports")
+    make_article(title="Unrelated", summary="Nothing here")
+    assert sorted(titles(client.get(URL, {"q": "LITHIUM"}))) == [
+        "Lithium find in Nevada",
+        "Quarterly results",
+    ]
+    assert titles(client.get(URL, {"q": "lithium nevada"})) == ["Lithium find in Nevada"]
+
+
+def test_free_text_is_escaped_when_shown_again(client):
+    response = client.get(URL, {"q": '<script>alert("x")</script>'})
+    assert response.status_code == 200
+    assert b'<script>alert("x")' not in response.content
+    assert b"&lt;script&gt;" in response.content
+
+
+def test_dates_are_days_in_the_newsroom_time_zone(client, settings):
+    settings.TIME_ZONE = "America/New_York"
+    # 03:00 UTC on 10 March is still 9 March in New York.
+    make_article(title="Late on the 9th", publish_at=at(2024, 3, 10, 3))
+    make_article(title="On the 10th", publish_at=at(2024, 3, 10, 15))
+    assert titles(client.get(URL, {"published_after": "2024-03-10"})) == ["On the 10th"]
+    assert titles(client.get(URL, {"published_before": "2024-03-09"})) == ["Late on the 9th"]
+    both = client.get(URL, {"published_after": "2024-03-09", "published_before": "2024-03-10"})
+    assert titles(both) == ["On the 10th", "Late on the 9th"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"published_after": "garbage"}, b"Enter a valid date"),
+        ({"published_before": "2024-13-45"}, b"Enter a valid date"),
+        ({"published_after": "0001-01-01"}, b"Enter a date between"),
+        ({"published_after": "2024-02-01", "published_before": "2024-01-01"}, b"must not be"),
+        ({"source": "no-such-source"}, b"Select a valid choice"),
+        ({"tag": "not a slug!"}, b"is not a tag name"),
+        ({"order": "sideways"}, b"Select a valid choice"),
+        ({"per_page": "lots"}, b"Enter a whole number"),
+        ({"per_page": "0"}, b"greater than or equal to 1"),
+        ({"q": "x" * 201}, b"at most 200 characters"),
+    ],
+)
+def test_invalid_values_get_a_friendly_form_error(client, params, message):
+    make_article(title="Live one")
+    response = client.get(URL, params)
+    assert response.status_code == 400
+    assert message in response.content
+    assert b'role="alert"' in response.content
+    assert b'aria-invalid="true"' in response.content or b"must not be" in response.content
+    assert b"Live one" not in response.content
+
+
+def test_page_size_is_capped(client):
+    make_article()
+    assert client.get(URL, {"per_page": "3"}).context["page"].paginator.per_page == 3
+    assert client.get(URL, {"per_page": "100000"}).context["page"].paginator.per_page == 100
+
+
+def test_pages_past_the_end_are_404(client):
+    for number in range(3):
+        make_article(title=f"Article {number}")
+    assert client.get(URL, {"per_page": 2, "page": 2}).status_code == 200
+    assert client.get(URL, {"per_page": 2, "page": 3}).status_code == 404
+    assert client.get(URL, {"page": "abc"}).status_code == 404
+    assert client.get(URL, {"page": "0"}).status_code == 404
+
+
+def test_no_match_is_an_empty_page_not_an_error(client):
+    make_article(title="Live one")
+    response = client.get(URL, {"q": "nothing matches this"})
+    assert response.status_code == 200
+    assert b"0 articles" in response.content
+
+
+def test_pagination_links_keep_the_other_parameters(client):
+    for number in range(3):
+        make_article(title=f"Energy {number}", tags=["energy"])
+    response = client.get(URL, {"tag": "energy", "per_page": 1, "page": 2})
+    document = parse(response)
+    links = {a.get("rel"): a.get("href") for a in document.iter("a") if a.get("rel")}
+    for rel, page in (("prev", None), ("next", ["3"])):
+        query = parse_qs(urlsplit(links[rel]).query)
+        assert query["tag"] == ["energy"]
+        assert query["per_page"] == ["1"]
+        assert query.get("page") == page
+
+
+def test_filter_form_controls_are_labelled(client):
+    make_article()
+    document = parse(client.get(URL))
+    form = document.find(".//form")
+    labels = {label.get("for") for label in form.iter("label")}
+    controls = [*form.iter("input"), *form.iter("select")]
+    assert len(controls) == 7
+    for control in controls:
+        assert control.get("id") in labels, control.get("name")
+
+
+def test_canonical_link_keeps_meaningful_filters_only(client):
+    make_article(tags=["energy"])
+    response = client.get(URL, {"tag": "energy", "per_page": "5", "order": "newest"})
+    assert b'<link rel="canonical" href="http://testserver/articles/?tag=energy">' in (
+        response.content
+    )
+
+
+def _listing_queries(client, count: int) -> int:
+    source = make_source("Acme Wire")
+    for number in range(count):
+        make_article(title=f"Article {number}", source=source, tags=[f"tag{number}", "common"])
+    params = {"tag": "common", "source": "acme-wire", "q": "article", "per_page": 50}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, params)
+    assert len(response.context["articles"]) == count
+    return len(queries)
+
+
+def test_query_count_does_not_grow_with_the_articles(client):
+    few = _listing_queries(client, 5)
+    Article.objects.all().delete()
+    many = _listing_queries(client, 40)
+    assert few == many
+    assert many <= 5  # count, page, tags, source choices (rendering and validating)
