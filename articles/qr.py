@@ -20,6 +20,8 @@ from django.core.files.storage import default_storage
 
 QRFormat = Literal["png", "svg"]
 CONTENT_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml"}
+# Bump when render_qr changes, so stored codes and ETags are renewed.
+RENDER_VERSION = 1
 
 
 def qr_target(article) -> str:
@@ -39,19 +41,22 @@ def render_qr(url: str, fmt: QRFormat) -> bytes:
     return buffer.getvalue()
 
 
-def stored_qr(article, fmt: QRFormat) -> tuple[bytes, str]:
-    """The code's bytes and an ETag, generated on first use and then read from storage.
+def qr_digest(article) -> str:
+    """Identifies the code's content: the encoded URL and the rendering version."""
+    return hashlib.sha256(f"{RENDER_VERSION}:{qr_target(article)}".encode()).hexdigest()[:16]
 
-    The file name carries a hash of the encoded URL, so a new SITE_URL gets new codes.
+
+def stored_qr(article, fmt: QRFormat) -> bytes:
+    """The code's bytes, generated on first use and then read from storage.
+
+    The file name carries :func:`qr_digest`, so a new SITE_URL gets new codes.
     """
-    url = qr_target(article)
-    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
-    name = f"qr/{article.number}-{digest}.{fmt}"
+    name = f"qr/{article.number}-{qr_digest(article)}.{fmt}"
     try:
         with default_storage.open(name, "rb") as stored:
-            return stored.read(), digest
+            return stored.read()
     except FileNotFoundError:
-        data = render_qr(url, fmt)
+        data = render_qr(qr_target(article), fmt)
         if not default_storage.exists(name):
             default_storage.save(name, ContentFile(data))
-        return data, digest
+        return data

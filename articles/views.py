@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -12,6 +14,10 @@ from django.views.decorators.http import condition
 
 from . import qr
 from .models import Article
+
+# Base 36 of a number below 2**63 (the column's range): at most 12 digits, lower case.
+SHORT_CODE_RE = re.compile(r"[0-9a-z]{1,12}")
+QR_MAX_AGE = 86400
 
 
 def home(request):
@@ -26,7 +32,7 @@ def paginate(request, queryset, per_page: int | None = None):
     number = request.GET.get("page") or 1
     try:
         return paginator.page(number)
-    except Exception as error:  # PageNotAnInteger, EmptyPage, InvalidPage
+    except InvalidPage as error:  # PageNotAnInteger, EmptyPage
         raise Http404("No such page") from error
 
 
@@ -58,10 +64,9 @@ def article_detail(request, number: int, yyyymm: str = "", slug: str = ""):
 
 def short_link(request, code: str):
     """The permanent short link printed in QR codes: redirect to the canonical page."""
-    try:
-        number = int(code, 36)
-    except ValueError:
-        raise Http404("No such article") from None
+    if not SHORT_CODE_RE.fullmatch(code):
+        raise Http404("No such article")
+    number = int(code, 36)
     path = Article.objects.live().filter(number=number).values_list("path", flat=True).first()
     if path is None:
         raise Http404("No such article")
@@ -70,24 +75,33 @@ def short_link(request, code: str):
 
 def _qr_article(request, number: int) -> Article:
     articles = Article.objects.all() if can_preview(request.user) else Article.objects.live()
-    article = articles.filter(number=number).only("number", "path").first()
+    article = (
+        articles.filter(number=number)
+        .only("number", "path", "status", "publish_at", "expires_at")
+        .first()
+    )
     if article is None:
         raise Http404("No such article")
     return article
 
 
 def qr_code(request, number: int, fmt: str):
+    """The article's QR code: stored after the first request, cached by browsers and
+    proxies for a day; a matching If-None-Match gets a 304 without reading the file."""
     article = _qr_article(request, number)
-    data, digest = qr.stored_qr(article, fmt)
-    etag = quote_etag(digest)
+    etag = quote_etag(qr.qr_digest(article))
 
     @condition(etag_func=lambda _request: etag)
     def respond(_request):
-        return HttpResponse(data, content_type=qr.CONTENT_TYPES[fmt])
+        return HttpResponse(qr.stored_qr(article, fmt), content_type=qr.CONTENT_TYPES[fmt])
 
     response = respond(request)
     response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=86400)
+    if article.is_live:
+        patch_cache_control(response, public=True, max_age=QR_MAX_AGE)
+    else:  # a staff preview: no shared cache may keep it
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
     return response
 
 
