@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import browse_views, views
+from . import browse_views, feeds, jsonfeed, syndication_views, views
 from .search.views import search
 
 app_name = "articles"
@@ -19,6 +19,16 @@ urlpatterns = [
         browse_views.archive_month,
         name="archive_month",
     ),
+    # Feeds, sitemaps and robots.txt: articles/feeds.py, jsonfeed.py, sitemaps.py.
+    path("feed/", feeds.LatestArticlesFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
+    path("feed.json", jsonfeed.json_feed, name="feed_json"),
+    path("tags/<str:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
+    path("sources/<slug:slug>/feed/", feeds.SourceFeed(), name="source_feed"),
+    path("sitemap.xml", syndication_views.sitemap_index, name="sitemap"),
+    path("sitemap-news.xml", syndication_views.news_sitemap, name="sitemap_news"),
+    path("sitemap-<slug:section>.xml", syndication_views.sitemap_section, name="sitemap_section"),
+    path("robots.txt", syndication_views.robots_txt, name="robots"),
     re_path(r"^qr/(?P<number>[0-9]{1,18})\.(?P<fmt>png|svg)$", views.qr_code, name="qr"),
     # /YYYYMM/<number>-<slug>: the number identifies the article; the rest is checked
     # against the canonical path and redirected when it differs.

@@ -1,0 +1,80 @@
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) of the latest live articles.
+
+The same items as the RSS and Atom feeds (``articles/feeds.py``), with the same
+validators and caching; empty optional fields are left out, as the spec allows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from .metadata import image_url
+from .models import Article
+from .syndication import (
+    FEED_SIZE,
+    FeedVersion,
+    absolute_url,
+    conditional_feed_response,
+    feed_articles,
+    last_changed,
+)
+
+VERSION = "https://jsonfeed.org/version/1.1"
+CONTENT_TYPE = "application/feed+json; charset=utf-8"
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _author(name: str, url: str = "") -> dict[str, str]:
+    return {"name": name, "url": url} if url else {"name": name}
+
+
+def feed_item(article: Article) -> dict[str, Any]:
+    item = {
+        "id": absolute_url(article.get_short_url()),
+        "url": absolute_url(article.path),
+        "external_url": article.source_link,
+        "title": article.title,
+        "content_html": article.body,
+        "summary": article.summary or article.meta_description,
+        "image": image_url(article),
+        "date_published": _rfc3339(article.publish_at),
+        "date_modified": _rfc3339(last_changed(article)),
+        "authors": [_author(article.source.name, article.source.homepage)],
+        "tags": sorted(tag.name for tag in article.tags.all()),
+    }
+    return {key: value for key, value in item.items() if value}
+
+
+def build_feed(articles) -> dict[str, Any]:
+    return {
+        "version": VERSION,
+        "title": settings.SITE_NAME,
+        "home_page_url": absolute_url(reverse("articles:home")),
+        "feed_url": absolute_url(reverse("articles:feed_json")),
+        "description": f"The latest news and press releases on {settings.SITE_NAME}.",
+        "language": settings.LANGUAGE_CODE,
+        "authors": [_author(settings.SITE_NAME, settings.SITE_URL)],
+        "items": [feed_item(article) for article in articles],
+    }
+
+
+@require_safe
+def json_feed(request: HttpRequest) -> HttpResponse:
+    articles = feed_articles()
+    version = FeedVersion.of(articles, "json")
+
+    def render() -> HttpResponse:
+        data = build_feed(articles[:FEED_SIZE])
+        return HttpResponse(json.dumps(data, ensure_ascii=False), content_type=CONTENT_TYPE)
+
+    return conditional_feed_response(request, version, render)

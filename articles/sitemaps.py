@@ -1,0 +1,159 @@
+"""Sitemaps: live articles (paginated), tag and source pages, and Google News.
+
+Every location is absolute under ``settings.SITE_URL``: django.contrib.sites is not
+installed, so Django would otherwise take the host from the request. A tag or source
+is listed only while it has a live article (its page answers 404 otherwise). An
+item's lastmod is when its page last changed: the newest edit or go-live time.
+
+Articles are listed oldest first, so a new article lands on the last page and the
+earlier pages (and their lastmod) stay put for crawlers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, QuerySet
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from taggit.models import Tag
+
+from .models import Article, Source
+from .syndication import last_changed, source_path, tag_path, xml_safe
+
+NEWS_WINDOW = dt.timedelta(hours=48)  # Google News lists articles from the last two days
+NEWS_LIMIT = 1000  # Google News: at most 1,000 URLs per news sitemap
+
+
+def news_language(language_code: str | None = None) -> str:
+    """The ISO 639 code Google News expects: "en" for "en-us", but "zh-cn" / "zh-tw"."""
+    code = (language_code or settings.LANGUAGE_CODE).lower()
+    return code if code in {"zh-cn", "zh-tw"} else code.split("-")[0]
+
+
+def latest_change(articles: QuerySet) -> dt.datetime | None:
+    """The newest edit or go-live time among ``articles``, in one query."""
+    found = articles.aggregate(updated=Max("updated_at"), published=Max("publish_at"))
+    return max((moment for moment in found.values() if moment), default=None)
+
+
+class SiteSitemap(Sitemap):
+    """Locations under SITE_URL's scheme and host (and path prefix, if it has one)."""
+
+    def get_protocol(self, protocol: str | None = None) -> str:
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site: Any = None) -> str:
+        parts = urlsplit(settings.SITE_URL)
+        return f"{parts.netloc}{parts.path}"
+
+
+class ArticleSitemap(SiteSitemap):
+    limit = 5000
+
+    def items(self) -> QuerySet:
+        return (
+            Article.objects.live()
+            .order_by("publish_at", "number")
+            .only("number", "path", "publish_at", "updated_at")
+        )
+
+    def location(self, item: Article) -> str:
+        return item.path
+
+    def lastmod(self, item: Article) -> dt.datetime:
+        return last_changed(item)
+
+    def get_latest_lastmod(self) -> dt.datetime | None:
+        return latest_change(Article.objects.live())
+
+
+class TagSitemap(SiteSitemap):
+    def items(self) -> QuerySet:
+        return (
+            Tag.objects.filter(article__in=Article.objects.live())
+            .annotate(last_change=Greatest(Max("article__updated_at"), Max("article__publish_at")))
+            .order_by("name", "pk")
+        )
+
+    def location(self, item: Tag) -> str:
+        return tag_path(item.slug)
+
+    def lastmod(self, item: Tag) -> dt.datetime:
+        return item.last_change
+
+    def get_latest_lastmod(self) -> dt.datetime | None:
+        return latest_change(Article.objects.live().filter(tags__isnull=False))
+
+
+class SourceSitemap(SiteSitemap):
+    def items(self) -> QuerySet:
+        return (
+            Source.objects.filter(articles__in=Article.objects.live())
+            .annotate(
+                last_change=Greatest(Max("articles__updated_at"), Max("articles__publish_at"))
+            )
+            .order_by("name", "pk")
+        )
+
+    def location(self, item: Source) -> str:
+        return source_path(item.slug)
+
+    def lastmod(self, item: Source) -> dt.datetime:
+        return item.last_change
+
+    def get_latest_lastmod(self) -> dt.datetime | None:
+        return latest_change(Article.objects.live())
+
+
+class NewsSitemap(SiteSitemap):
+    """Google News: articles that went live in the last 48 hours, newest first."""
+
+    limit = NEWS_LIMIT
+
+    def recent(self) -> QuerySet:
+        now = timezone.now()
+        return Article.objects.live(now).filter(publish_at__gte=now - NEWS_WINDOW)
+
+    def items(self) -> QuerySet:
+        return (
+            self.recent()
+            .order_by("-publish_at", "-number")
+            .only("number", "title", "path", "publish_at", "updated_at")
+        )
+
+    def location(self, item: Article) -> str:
+        return item.path
+
+    def lastmod(self, item: Article) -> dt.datetime:
+        return last_changed(item)
+
+    def get_latest_lastmod(self) -> dt.datetime | None:
+        return latest_change(self.recent())
+
+    def get_urls(self, page=1, site=None, protocol=None) -> list[dict[str, Any]]:
+        """Django's URL entries, plus what ``<news:news>`` needs (escaped by the template)."""
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        publication = {"name": settings.SITE_NAME, "language": news_language()}
+        for url in urls:
+            article = url["item"]
+            url["news"] = {
+                "publication": publication,
+                "publication_date": timezone.localtime(article.publish_at).isoformat(
+                    timespec="seconds"
+                ),
+                "title": xml_safe(article.title),
+            }
+        return urls
+
+
+SECTIONS: dict[str, type[SiteSitemap]] = {
+    "articles": ArticleSitemap,
+    "tags": TagSitemap,
+    "sources": SourceSitemap,
+}
+NEWS_SECTION = "news"

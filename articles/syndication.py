@@ -1,0 +1,132 @@
+"""What feeds and sitemaps share: absolute URLs, the articles a feed lists, caching.
+
+Every URL a feed or sitemap prints is absolute under ``settings.SITE_URL``, whatever
+host the request came in on. Every list starts from ``Article.objects.live()``.
+
+Feed responses carry validators computed from the items they list, in one small
+query: an ETag over each item's id and times (it changes when an item is added,
+edited, or leaves the feed by expiring or being unpublished) and Last-Modified, the
+newest change among the listed items (an item's edit, or its publish time, when a
+scheduled item goes live). ``Cache-Control: max-age`` never reaches past the next
+moment an article goes live or expires, so a reader's cache cannot hide either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import condition
+from taggit.models import Tag
+
+from .models import Article, Source
+from .pagecache import cache_epoch
+
+FEED_SIZE = 50
+FEED_MAX_AGE = 300  # seconds a reader or proxy may keep a feed
+
+# Characters XML 1.0 forbids even as references; wire copy occasionally carries them.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def tag_path(slug: str) -> str:
+    try:
+        return reverse("articles:tag", kwargs={"slug": slug})
+    except NoReverseMatch:
+        return f"/tags/{slug}/"
+
+
+def source_path(slug: str) -> str:
+    try:
+        return reverse("articles:source", kwargs={"slug": slug})
+    except NoReverseMatch:
+        return f"/sources/{slug}/"
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the control characters an XML document may not contain."""
+    return XML_INVALID.sub("", text or "")
+
+
+def last_changed(article: Article) -> dt.datetime:
+    """When the public page last changed: its last edit, or going live if that was later."""
+    return max(article.updated_at, article.publish_at)
+
+
+def feed_articles(*, tag: Tag | None = None, source: Source | None = None) -> QuerySet:
+    """Live articles for a feed, newest first, with their source and tags (constant queries).
+
+    Unsliced: feeds take ``[:FEED_SIZE]`` of it, and ``FeedVersion.of`` reads the same rows.
+    """
+    articles = (
+        Article.objects.live()
+        .select_related("source")
+        .prefetch_related("tags")
+        .defer("wire_raw", "wire_extra")
+        .order_by("-publish_at", "-number")
+    )
+    if tag is not None:
+        articles = articles.filter(tags=tag)
+    if source is not None:
+        articles = articles.filter(source=source)
+    return articles
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """HTTP validators for a feed: what changes whenever the feed's content does."""
+
+    etag: str
+    last_modified: dt.datetime | None
+    is_empty: bool
+
+    @classmethod
+    def of(cls, articles: QuerySet, representation: str) -> FeedVersion:
+        rows = list(
+            articles.values_list("number", "updated_at", "publish_at").order_by(
+                "-publish_at", "-number"
+            )[:FEED_SIZE]
+        )
+        digest = hashlib.sha256(representation.encode())
+        for number, updated_at, publish_at in rows:
+            digest.update(f"{number}:{updated_at.timestamp()}:{publish_at.timestamp()};".encode())
+        last_modified = max((max(row[1], row[2]) for row in rows), default=None)
+        return cls(f'"{digest.hexdigest()[:32]}"', last_modified, not rows)
+
+
+def feed_max_age(now: dt.datetime | None = None) -> int:
+    """``FEED_MAX_AGE``, cut short so no cached copy outlives the next go-live or expiry."""
+    now = now or timezone.now()
+    _generation, transition = cache_epoch(now)
+    seconds_left = int((transition - now).total_seconds()) - 1
+    return max(0, min(FEED_MAX_AGE, seconds_left))
+
+
+def conditional_feed_response(
+    request: HttpRequest, version: FeedVersion, render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """``render()``'s response with ETag, Last-Modified and Cache-Control, or a 304."""
+
+    @condition(
+        etag_func=lambda _request: version.etag,
+        last_modified_func=lambda _request: version.last_modified,
+    )
+    def respond(_request: HttpRequest) -> HttpResponse:
+        return render()
+
+    response = respond(request)
+    patch_cache_control(response, public=True, max_age=feed_max_age())
+    return response
