@@ -1,0 +1,274 @@
+"""RSS, Atom and JSON feeds: live articles only, complete items, valid, cacheable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from unittest import mock
+
+import feedparser
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.http import http_date
+
+from articles.models import Article
+from articles.syndication import FEED_MAX_AGE, FEED_SIZE
+from tests.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+STATES = ("live", "draft", "scheduled", "expired")
+CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
+XML_FEEDS = ["/feed/", "/feed/atom/", "/tags/energy/feed/", "/sources/acme-wire/feed/"]
+ALL_FEEDS = [*XML_FEEDS, "/feed.json"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The feeds' max-age looks up the next go-live time through the shared cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def source():
+    return make_source("Acme Wire", homepage="https://acme.example/")
+
+
+@pytest.fixture
+def articles(source) -> dict[str, Article]:
+    return {
+        state: make_article(
+            title=f"Energy {state} story", state=state, source=source, tags=["Energy"]
+        )
+        for state in STATES
+    }
+
+
+def at(moment):
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def item_links(client, url: str) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    if url.endswith(".json"):
+        return [item["url"] for item in json.loads(response.content)["items"]]
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, (url, parsed.get("bozo_exception"))
+    return [entry.link for entry in parsed.entries]
+
+
+@pytest.mark.parametrize("url", ALL_FEEDS)
+def test_feeds_list_live_articles_only(client, articles, url):
+    assert item_links(client, url) == [f"http://testserver{articles['live'].path}"]
+
+
+@pytest.mark.parametrize("url", ALL_FEEDS)
+def test_a_scheduled_article_enters_every_feed_when_its_time_comes(client, articles, url):
+    scheduled = articles["scheduled"]
+    before = client.get(url)["ETag"]
+    with at(scheduled.publish_at + dt.timedelta(seconds=1)):
+        links = item_links(client, url)
+        after = client.get(url)["ETag"]
+    assert f"http://testserver{scheduled.path}" in links
+    assert len(links) == 2
+    assert after != before
+
+
+def test_rss_items_carry_every_field(client, source):
+    article = make_article(
+        title="Oil & gas <update>",
+        summary="Prices rose by 5% & more",
+        body='<p>Full <a href="https://example.com/">body</a></p><script>x()</script>',
+        source=source,
+        tags=["Oil", "Energy"],
+        image_url="https://cdn.example/images/lead.png",
+    )
+    response = client.get("/feed/")
+    assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo
+    assert parsed.version == "rss20"
+    assert parsed.feed.link == "http://testserver/"
+    entry = parsed.entries[0]
+    assert entry.title == "Oil & gas <update>"
+    assert entry.link == f"http://testserver{article.path}"
+    assert entry.id == f"http://testserver{article.get_short_url()}"
+    assert entry.summary == "Prices rose by 5% &amp; more"
+    assert entry.author == "Acme Wire"
+    assert sorted(tag.term for tag in entry.tags) == ["Energy", "Oil"]
+    assert entry.published_parsed[:6] == article.publish_at.utctimetuple()[:6]
+    assert entry.enclosures == [
+        {"href": "https://cdn.example/images/lead.png", "length": "0", "type": "image/png"}
+    ]
+    assert entry.content[0].value == article.body
+    assert "script" not in entry.content[0].value
+
+    item = ET.fromstring(response.content).find("channel/item")
+    encoded = item.find(f"{CONTENT_NS}encoded").text
+    assert encoded == article.body
+    assert "<script>" not in encoded
+    assert item.find("enclosure").attrib == {
+        "url": "https://cdn.example/images/lead.png",
+        "length": "0",
+        "type": "image/png",
+    }
+
+
+def test_atom_entries_carry_html_content_and_an_updated_time(client, source):
+    article = make_article(title="Atom story", source=source, tags=["Energy"])
+    response = client.get("/feed/atom/")
+    assert response["Content-Type"] == "application/atom+xml; charset=utf-8"
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo
+    assert parsed.version == "atom10"
+    entry = parsed.entries[0]
+    assert entry.link == f"http://testserver{article.path}"
+    assert entry.author_detail == {"name": "Acme Wire", "href": "https://acme.example/"}
+    assert entry.content[0].type == "text/html"
+    assert entry.content[0].value == article.body
+    assert entry.updated_parsed is not None
+    assert [tag.term for tag in entry.tags] == ["Energy"]
+
+
+def test_json_feed_follows_version_1_1(client, source):
+    article = make_article(
+        title="JSON story",
+        source=source,
+        tags=["Oil", "Energy"],
+        image_url="https://cdn.example/lead.webp",
+        source_link="https://acme.example/original",
+    )
+    response = client.get("/feed.json")
+    assert response["Content-Type"] == "application/feed+json; charset=utf-8"
+    feed = json.loads(response.content)
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["title"] == "Newsroom"
+    assert feed["home_page_url"] == "http://testserver/"
+    assert feed["feed_url"] == "http://testserver/feed.json"
+    (item,) = feed["items"]
+    assert item == {
+        "id": f"http://testserver{article.get_short_url()}",
+        "url": f"http://testserver{article.path}",
+        "external_url": "https://acme.example/original",
+        "title": "JSON story",
+        "content_html": article.body,
+        "summary": "Summary of JSON story",
+        "image": "https://cdn.example/lead.webp",
+        "date_published": article.publish_at.isoformat(timespec="seconds"),
+        "date_modified": article.updated_at.isoformat(timespec="seconds"),
+        "authors": [{"name": "Acme Wire", "url": "https://acme.example/"}],
+        "tags": ["Energy", "Oil"],
+    }
+    assert dt.datetime.fromisoformat(item["date_published"]).tzinfo is not None
+
+
+def test_an_uploaded_image_is_an_absolute_enclosure_and_unknown_types_fall_back(client):
+    uploaded = make_article(title="Uploaded", image=SimpleUploadedFile("lead.gif", b"GIF89a"))
+    make_article(title="Remote", image_url="https://cdn.example/image?id=7")
+    parsed = feedparser.parse(client.get("/feed/").content)
+    enclosures = {entry.title: entry.enclosures[0] for entry in parsed.entries}
+    assert enclosures["Uploaded"].href == f"http://testserver{uploaded.image.url}"
+    assert enclosures["Uploaded"].type == "image/gif"
+    assert enclosures["Remote"].type == "image/jpeg"
+    assert enclosures["Remote"].length == "0"
+
+
+def test_tag_and_source_feeds_list_only_their_own_articles(client, source):
+    other = make_source("Other Wire")
+    mine = make_article(title="Mine", source=source, tags=["Energy"])
+    make_article(title="Other source", source=other, tags=["Energy"])
+    make_article(title="Other tag", source=source, tags=["Oil"])
+    energy = feedparser.parse(client.get("/tags/energy/feed/").content)
+    acme = feedparser.parse(client.get("/sources/acme-wire/feed/").content)
+    assert {entry.title for entry in energy.entries} == {"Mine", "Other source"}
+    assert {entry.title for entry in acme.entries} == {"Mine", "Other tag"}
+    assert energy.feed.title == "Newsroom: Energy"
+    assert energy.feed.link == "http://testserver/tags/energy/"
+    assert acme.feed.link == "http://testserver/sources/acme-wire/"
+    assert f"http://testserver{mine.path}" in {entry.link for entry in acme.entries}
+
+
+@pytest.mark.parametrize(
+    "url", ["/tags/nope/feed/", "/sources/nope/feed/", "/tags/quiet/feed/", "/sources/quiet/feed/"]
+)
+def test_unknown_or_empty_tags_and_sources_have_no_feed(client, url):
+    quiet = make_source("Quiet")
+    make_article(title="Unpublished", state="draft", source=quiet, tags=["Quiet"])
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", ALL_FEEDS)
+def test_feeds_answer_304_to_matching_validators(client, articles, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["Last-Modified"] == http_date(articles["live"].updated_at.timestamp())
+    assert first["Cache-Control"] == f"public, max-age={FEED_MAX_AGE}"
+    assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
+    since = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert since.status_code == 304
+    assert since["ETag"] == first["ETag"]
+    older = http_date(articles["live"].updated_at.timestamp() - 60)
+    assert client.get(url, headers={"If-Modified-Since": older}).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed.json"])
+def test_an_edit_or_an_expiry_changes_the_etag(client, articles, url):
+    live = articles["live"]
+    etag = client.get(url)["ETag"]
+    live.title = "Energy live story, corrected"
+    live.save()
+    edited = client.get(url, headers={"If-None-Match": etag})
+    assert edited.status_code == 200
+    assert b"corrected" in edited.content
+    with at(timezone.now() + dt.timedelta(seconds=1)):
+        Article.objects.filter(pk=live.pk).update(expires_at=timezone.now())
+        expired = client.get(url, headers={"If-None-Match": edited["ETag"]})
+    assert expired.status_code == 200
+    assert b"corrected" not in expired.content
+
+
+def test_max_age_never_reaches_past_the_next_go_live(client, articles):
+    make_article(title="Soon", publish_at=timezone.now() + dt.timedelta(seconds=60))
+    cache_control = client.get("/feed/")["Cache-Control"]
+    assert "public" in cache_control
+    max_age = int(cache_control.split("max-age=")[1].split(",")[0])
+    assert 0 <= max_age < 60
+
+
+def test_control_characters_from_the_wire_do_not_break_the_feed(client):
+    make_article(title="Bad\x0bbyte", summary="Also\x1fbad", tags=["Odd\x0ctag"])
+    for url in ["/feed/", "/feed/atom/"]:
+        response = client.get(url)
+        assert response.status_code == 200
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo
+        assert parsed.entries[0].title == "Badbyte"
+
+
+def test_feeds_hold_the_latest_fifty_articles(client):
+    now = timezone.now()
+    for minutes in range(FEED_SIZE + 2):
+        make_article(title=f"Story {minutes}", publish_at=now - dt.timedelta(minutes=minutes + 1))
+    parsed = feedparser.parse(client.get("/feed/").content)
+    assert len(parsed.entries) == FEED_SIZE
+    assert parsed.entries[0].title == "Story 0"
+    assert parsed.entries[-1].title == f"Story {FEED_SIZE - 1}"
+    assert len(json.loads(client.get("/feed.json").content)["items"]) == FEED_SIZE
+
+
+@pytest.mark.parametrize("count", [5, 40])
+@pytest.mark.parametrize("url", ALL_FEEDS)
+def test_feed_query_count_does_not_grow_with_articles(
+    client, source, django_assert_max_num_queries, count, url
+):
+    for number in range(count):
+        make_article(title=f"Story {number}", source=source, tags=["Energy", f"t{number % 3}"])
+    with django_assert_max_num_queries(5):
+        response = client.get(url)
+    assert response.status_code == 200

@@ -1,0 +1,189 @@
+"""Sitemaps list exactly the live URLs, absolute under SITE_URL, with lastmod."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from articles.sitemaps import ArticleSitemap, news_language
+from tests.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://news.example.com"
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+STATES = ("live", "draft", "scheduled", "expired")
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    """A site URL other than the test client's host: locations must come from it."""
+    settings.SITE_URL = SITE
+
+
+@pytest.fixture
+def articles() -> dict[str, Article]:
+    return {
+        state: make_article(
+            title=f"{state} story",
+            state=state,
+            source=make_source(f"{state.title()} Wire"),
+            tags=[f"{state}-tag", "shared"],
+        )
+        for state in STATES
+    }
+
+
+def get_xml(client, url: str) -> ET.Element:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    return ET.fromstring(response.content)
+
+
+def url_entries(client, url: str) -> dict[str, ET.Element]:
+    root = get_xml(client, url)
+    assert root.tag == f"{SM}urlset"
+    return {entry.findtext(f"{SM}loc"): entry for entry in root.findall(f"{SM}url")}
+
+
+def index_locations(client) -> list[str]:
+    root = get_xml(client, "/sitemap.xml")
+    assert root.tag == f"{SM}sitemapindex"
+    return [entry.findtext(f"{SM}loc") for entry in root.findall(f"{SM}sitemap")]
+
+
+def test_the_index_lists_every_section_under_site_url_with_lastmod(client, articles):
+    root = get_xml(client, "/sitemap.xml")
+    assert [entry.findtext(f"{SM}loc") for entry in root.findall(f"{SM}sitemap")] == [
+        f"{SITE}/sitemap-articles.xml",
+        f"{SITE}/sitemap-tags.xml",
+        f"{SITE}/sitemap-sources.xml",
+        f"{SITE}/sitemap-news.xml",
+    ]
+    for entry in root.findall(f"{SM}sitemap"):
+        assert dt.datetime.fromisoformat(entry.findtext(f"{SM}lastmod")).tzinfo is not None
+
+
+def test_the_article_sitemap_lists_exactly_the_live_articles(client, articles):
+    entries = url_entries(client, "/sitemap-articles.xml")
+    live = articles["live"]
+    assert set(entries) == {f"{SITE}{live.path}"}
+    lastmod = dt.datetime.fromisoformat(entries[f"{SITE}{live.path}"].findtext(f"{SM}lastmod"))
+    assert lastmod == live.updated_at
+
+
+def test_a_scheduled_article_enters_the_sitemaps_when_its_time_comes(client, articles):
+    scheduled = articles["scheduled"]
+    with mock.patch("django.utils.timezone.now", return_value=scheduled.publish_at):
+        articles_map = url_entries(client, "/sitemap-articles.xml")
+        news = url_entries(client, "/sitemap-news.xml")
+        tags = url_entries(client, "/sitemap-tags.xml")
+    assert f"{SITE}{scheduled.path}" in articles_map
+    assert f"{SITE}{scheduled.path}" in news
+    assert f"{SITE}/tags/scheduled-tag/" in tags
+    # It went live after its last edit: that is when its page changed.
+    lastmod = articles_map[f"{SITE}{scheduled.path}"].findtext(f"{SM}lastmod")
+    assert dt.datetime.fromisoformat(lastmod) == scheduled.publish_at
+
+
+def test_tag_and_source_sitemaps_list_only_those_with_live_articles(client, articles):
+    tags = url_entries(client, "/sitemap-tags.xml")
+    sources = url_entries(client, "/sitemap-sources.xml")
+    assert set(tags) == {f"{SITE}/tags/live-tag/", f"{SITE}/tags/shared/"}
+    assert set(sources) == {f"{SITE}/sources/live-wire/"}
+    for entry in [*tags.values(), *sources.values()]:
+        assert dt.datetime.fromisoformat(entry.findtext(f"{SM}lastmod")).tzinfo is not None
+
+
+def test_the_article_sitemap_is_paginated_and_the_index_lists_every_page(
+    client, monkeypatch, articles
+):
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    now = timezone.now()
+    newer = [
+        make_article(title=f"Story {n}", publish_at=now - dt.timedelta(minutes=n)) for n in (1, 2)
+    ]
+    locations = index_locations(client)
+    assert f"{SITE}/sitemap-articles.xml?p=2" in locations
+    assert f"{SITE}/sitemap-articles.xml?p=3" not in locations
+    first = url_entries(client, "/sitemap-articles.xml")
+    second = url_entries(client, "/sitemap-articles.xml?p=2")
+    # Oldest first: earlier pages stay put as new articles arrive.
+    assert list(first) == [f"{SITE}{articles['live'].path}", f"{SITE}{newer[1].path}"]
+    assert list(second) == [f"{SITE}{newer[0].path}"]
+    for page in ("3", "0", "abc"):
+        assert client.get(f"/sitemap-articles.xml?p={page}").status_code == 404
+
+
+def test_unknown_sections_are_404(client):
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_the_news_sitemap_lists_live_articles_of_the_last_48_hours(client, articles, settings):
+    settings.SITE_NAME = "Daily <Wire> & Co"
+    now = timezone.now()
+    fresh = make_article(title="Fresh & <bold> news", publish_at=now - dt.timedelta(hours=47))
+    old = make_article(title="Old news", publish_at=now - dt.timedelta(hours=49))
+    response = client.get("/sitemap-news.xml")
+    assert 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' in response.text
+    assert "Fresh &amp; &lt;bold&gt; news" in response.text
+    entries = url_entries(client, "/sitemap-news.xml")
+    assert set(entries) == {f"{SITE}{articles['live'].path}", f"{SITE}{fresh.path}"}
+    assert f"{SITE}{old.path}" in url_entries(client, "/sitemap-articles.xml")
+
+    news = entries[f"{SITE}{fresh.path}"].find(f"{NEWS}news")
+    assert news.findtext(f"{NEWS}publication/{NEWS}name") == "Daily <Wire> & Co"
+    assert news.findtext(f"{NEWS}publication/{NEWS}language") == "en"
+    assert news.findtext(f"{NEWS}title") == "Fresh & <bold> news"
+    published = dt.datetime.fromisoformat(news.findtext(f"{NEWS}publication_date"))
+    assert published == fresh.publish_at.replace(microsecond=0)
+
+
+def test_news_titles_drop_characters_xml_cannot_hold(client):
+    make_article(title="Bad\x0bbyte")
+    entries = url_entries(client, "/sitemap-news.xml")
+    (entry,) = entries.values()
+    assert entry.findtext(f"{NEWS}news/{NEWS}title") == "Badbyte"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"), [("en-us", "en"), ("fr", "fr"), ("zh-TW", "zh-tw"), ("pt-br", "pt")]
+)
+def test_news_language_is_an_iso_639_code(code, expected):
+    assert news_language(code) == expected
+
+
+@pytest.mark.parametrize("count", [5, 40])
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/sitemap.xml", 8),
+        ("/sitemap-articles.xml", 2),
+        ("/sitemap-tags.xml", 2),
+        ("/sitemap-sources.xml", 2),
+        ("/sitemap-news.xml", 2),
+    ],
+)
+def test_sitemap_query_count_does_not_grow_with_articles(
+    client, django_assert_num_queries, count, url, queries
+):
+    for number in range(count):
+        make_article(
+            title=f"Story {number}",
+            source=make_source(f"Wire {number % 4}"),
+            tags=["energy", f"t{number}"],
+        )
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+
+
+def test_sitemaps_are_kept_out_of_search_results(client, articles):
+    for url in ["/sitemap.xml", "/sitemap-articles.xml", "/sitemap-news.xml"]:
+        assert client.get(url)["X-Robots-Tag"] == "noindex, noodp, noarchive"
