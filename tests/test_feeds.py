@@ -272,3 +272,11 @@ def test_feed_query_count_does_not_grow_with_articles(
     with django_assert_max_num_queries(5):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_pages_advertise_the_feeds_for_autodiscovery(client, articles):
+    html = client.get("/").text
+    assert '<link rel="alternate" type="application/rss+xml"' in html
+    assert 'href="/feed/"' in html
+    assert 'href="/feed/atom/"' in html
+    assert 'href="/feed.json"' in html
