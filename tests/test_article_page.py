@@ -368,3 +368,15 @@ def test_article_page_query_count_does_not_grow_with_tags(client, django_assert_
     with django_assert_max_num_queries(4):
         client.get(many.path)
     assert count_queries(client, few.path) == count_queries(client, many.path)
+
+
+def test_wire_path_with_a_unicode_slug_is_served_and_redirected_to(client):
+    article = make_article(title="Tokyo", number=88001)
+    Article.objects.filter(pk=article.pk).update(path="/202611/88001-東京の天気")
+    assert client.get("/202611/88001-東京の天気").status_code == 200
+    assert (
+        client.get("/202611/88001-%E6%9D%B1%E4%BA%AC%E3%81%AE%E5%A4%A9%E6%B0%97").status_code == 200
+    )
+    response = client.get("/202611/88001")
+    assert response.status_code == 301
+    assert response["Location"] == "/202611/88001-%E6%9D%B1%E4%BA%AC%E3%81%AE%E5%A4%A9%E6%B0%97"
