@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from unittest import mock
 
 import pytest
@@ -95,7 +96,11 @@ def test_concurrent_saves_in_separate_transactions_get_distinct_numbers():
 
     def editor(title: str) -> None:
         try:
-            saved.append(write_local(title, source=source))
+            # Like the admin: the save runs inside a longer transaction, so the other
+            # editor's insert of the same number waits for this commit, then fails.
+            with transaction.atomic():
+                saved.append(write_local(title, source=source))
+                time.sleep(0.2)
         except Exception as error:  # reported below
             errors.append(error)
         finally:
