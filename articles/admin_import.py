@@ -19,7 +19,9 @@ from pathlib import PurePosixPath
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_protect
 
 from .ingest.runner import MAX_FILE_BYTES, WIRE_SUFFIXES, WireSource, import_wire
 from .ingest.story import WireError
@@ -48,14 +50,43 @@ class UploadBundle:
     skipped: int = 0
 
 
+class UploadLimit(FileUploadHandler):
+    """Stops storing uploaded files once they pass the total limit.
+
+    Placed first among the request's upload handlers, it counts file bytes as they
+    arrive and stops the upload (the rest of the request is read and dropped), so an
+    oversized upload never reaches memory or a temporary file in full.
+    """
+
+    def __init__(self, request, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.exceeded = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def too_large(size: int) -> ValidationError:
+    return ValidationError(
+        f"The upload is {size / MB:.1f} MB; the limit is {MAX_UPLOAD_BYTES // MB} MB "
+        "in total. Split it into smaller uploads."
+    )
+
+
 def bundle_uploads(uploads: list[UploadedFile]) -> UploadBundle:
     """Turn uploaded files into wire sources; raise ValidationError for a bad upload."""
     total = sum(upload.size or 0 for upload in uploads)
     if total > MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            f"The upload is {total / MB:.1f} MB; the limit is {MAX_UPLOAD_BYTES // MB} MB "
-            "in total. Split it into smaller uploads."
-        )
+        raise too_large(total)
     bundle = UploadBundle()
     for upload in uploads:
         if upload.name.lower().endswith(".zip"):
@@ -174,7 +205,13 @@ class WireImportForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, oversized: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.oversized = oversized
+
     def clean_files(self) -> list[UploadedFile]:
+        if self.oversized is not None:
+            raise too_large(self.oversized)
         uploads = self.cleaned_data.get("files") or []
         if not uploads:
             raise ValidationError("Choose at least one wire file or .zip archive.")
@@ -183,12 +220,26 @@ class WireImportForm(forms.Form):
 
 
 def import_view(request, model_admin):
-    """Upload wire files and import them; only for users with ``articles.import_wire``."""
+    """Upload wire files and import them; only for users with ``articles.import_wire``.
+
+    The caller must exempt this view from the CSRF middleware: the upload limit has
+    to be in place before the request body is read, and the CSRF check reads it, so
+    the check is made here, after the limit is installed.
+    """
     if not can_import(request.user):
         raise PermissionDenied
+    limit = UploadLimit(request, MAX_UPLOAD_BYTES)
+    request.upload_handlers.insert(0, limit)
+    return _import_page(request, model_admin, limit)
+
+
+@csrf_protect
+def _import_page(request, model_admin, limit: UploadLimit):
     report, skipped = None, 0
     if request.method == "POST":
-        form = WireImportForm(request.POST, request.FILES)
+        data, files = request.POST, request.FILES  # reading the body runs the limit
+        oversized = _content_length(request) if limit.exceeded else None
+        form = WireImportForm(data, files, oversized=oversized)
         if form.is_valid():
             report = import_wire(form.bundle.sources, user=request.user)
             skipped = form.bundle.skipped
@@ -206,3 +257,10 @@ def import_view(request, model_admin):
         "has_view_permission": model_admin.has_view_permission(request),
     }
     return TemplateResponse(request, "admin/articles/article/import.html", context)
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import StopUpload
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -335,11 +336,22 @@ def test_upload_over_the_total_limit_is_rejected(client, wire_desk, monkeypatch)
     assert not Article.objects.exists()
 
 
-def test_twenty_mb_limit_message(client, wire_desk):
+def test_twenty_mb_limit_stops_the_upload_while_it_is_read(client, wire_desk):
     data = good_wire() + b" " * (admin_import.MAX_UPLOAD_BYTES + 1)
-    page = client.post(IMPORT, {"files": [upload("huge.md", data)]}).content.decode()
-    assert "the limit is 20 MB in total" in page
+    response = client.post(IMPORT, {"files": [upload("huge.md", data)]})
+    assert response.status_code == 200
+    assert "the limit is 20 MB in total" in response.content.decode()
+    # The upload handler stopped it: the view never saw the file.
+    assert response.context["form"].oversized > admin_import.MAX_UPLOAD_BYTES
     assert not Article.objects.exists()
+
+
+def test_upload_limit_handler_passes_chunks_until_the_limit():
+    limit = admin_import.UploadLimit(None, 10)
+    assert limit.receive_data_chunk(b"x" * 10, 0) == b"x" * 10
+    with pytest.raises(StopUpload):
+        limit.receive_data_chunk(b"x", 10)
+    assert limit.exceeded
 
 
 def test_posting_no_files_asks_for_one(client, wire_desk):
