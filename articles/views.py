@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import quote_etag
@@ -20,13 +21,13 @@ SHORT_CODE_RE = re.compile(r"[0-9a-z]{1,12}")
 QR_MAX_AGE = 86400
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.live().for_listing()
     page = paginate(request, articles)
     return render(request, "articles/home.html", {"page": page, "articles": page.object_list})
 
 
-def paginate(request, queryset, per_page: int | None = None):
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int | None = None) -> Page:
     """The requested page of ``queryset``; a page past the end or not a number is a 404."""
     paginator = Paginator(queryset, per_page or settings.NEWSROOM_PAGE_SIZE)
     number = request.GET.get("page") or 1
@@ -41,7 +42,9 @@ def can_preview(user) -> bool:
     return user.is_authenticated and user.is_staff and user.has_perm("articles.change_article")
 
 
-def article_detail(request, number: int, yyyymm: str = "", slug: str = ""):
+def article_detail(
+    request: HttpRequest, number: int, yyyymm: str = "", slug: str = ""
+) -> HttpResponse:
     detail = Article.objects.select_related("source").prefetch_related("tags")
     article = detail.live().filter(number=number).first()
     preview = False
@@ -62,7 +65,7 @@ def article_detail(request, number: int, yyyymm: str = "", slug: str = ""):
     return response
 
 
-def short_link(request, code: str):
+def short_link(request: HttpRequest, code: str) -> HttpResponse:
     """The permanent short link printed in QR codes: redirect to the canonical page."""
     if not SHORT_CODE_RE.fullmatch(code):
         raise Http404("No such article")
@@ -73,7 +76,7 @@ def short_link(request, code: str):
     return HttpResponsePermanentRedirect(path)
 
 
-def _qr_article(request, number: int) -> Article:
+def _qr_article(request: HttpRequest, number: int) -> Article:
     articles = Article.objects.all() if can_preview(request.user) else Article.objects.live()
     article = (
         articles.filter(number=number)
@@ -85,7 +88,7 @@ def _qr_article(request, number: int) -> Article:
     return article
 
 
-def qr_code(request, number: int, fmt: str):
+def qr_code(request: HttpRequest, number: int, fmt: qr.QRFormat) -> HttpResponse:
     """The article's QR code: stored after the first request, cached by browsers and
     proxies for a day; a matching If-None-Match gets a 304 without reading the file."""
     article = _qr_article(request, number)
@@ -105,6 +108,6 @@ def qr_code(request, number: int, fmt: str):
     return response
 
 
-def _with_query(request, path: str) -> str:
+def _with_query(request: HttpRequest, path: str) -> str:
     query = request.META.get("QUERY_STRING", "")
     return f"{path}?{query}" if query else path
