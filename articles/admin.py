@@ -35,8 +35,15 @@ from .publishing import ArticleAction, PublishNow, Unpublish, can_publish, execu
 PUBLISHING_FIELDS = ("status", "publish_at", "expires_at")
 
 
-class HttpsUrlsMixin:
+def https_url_formfield(db_field, **kwargs):
     """URL fields typed without a scheme get https:// (Django 6's default, chosen now)."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class HttpsUrlsMixin:
+    """The admin's side of ``https_url_formfield``."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
@@ -115,6 +122,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
+        formfield_callback = https_url_formfield
         fields = [
             *("title", "slug", "summary", "body", "tags", *PUBLISHING_FIELDS),
             *("source", "source_link", "feed_item_id"),
