@@ -12,12 +12,14 @@ earlier pages (and their lastmod) stay put for crawlers.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from taggit.models import Tag
@@ -38,7 +40,7 @@ def news_language(language_code: str | None = None) -> str:
 def latest_change(articles: QuerySet) -> dt.datetime | None:
     """The newest edit or go-live time among ``articles``, in one query."""
     found = articles.aggregate(updated=Max("updated_at"), published=Max("publish_at"))
-    return max((moment for moment in found.values() if moment), default=None)
+    return _latest(found["updated"], found["published"])
 
 
 class SiteSitemap(Sitemap):
@@ -149,6 +151,51 @@ class NewsSitemap(SiteSitemap):
                 "title": xml_safe(article.title),
             }
         return urls
+
+
+@dataclass(frozen=True)
+class SectionSummary:
+    count: int
+    lastmod: dt.datetime | None
+
+    def pages(self, limit: int) -> int:
+        return max(1, math.ceil(self.count / limit))
+
+
+def section_summaries() -> dict[str, SectionSummary]:
+    """Each section's entry count and lastmod, for the index, in two queries.
+
+    One pass over the live articles (joined to their tags) counts articles, sources
+    and tags at once; a second one, over the last two days only, covers the news.
+    """
+    tagged = Q(tags__isnull=False)
+    live = Article.objects.live().aggregate(
+        n_articles=Count("pk", distinct=True),
+        n_sources=Count("source", distinct=True),
+        n_tags=Count("tags", distinct=True),
+        updated=Max("updated_at"),
+        published=Max("publish_at"),
+        tagged_updated=Max("updated_at", filter=tagged),
+        tagged_published=Max("publish_at", filter=tagged),
+    )
+    news = (
+        NewsSitemap()
+        .recent()
+        .aggregate(n_news=Count("pk"), updated=Max("updated_at"), published=Max("publish_at"))
+    )
+    lastmod = _latest(live["updated"], live["published"])
+    return {
+        "articles": SectionSummary(live["n_articles"], lastmod),
+        "tags": SectionSummary(
+            live["n_tags"], _latest(live["tagged_updated"], live["tagged_published"])
+        ),
+        "sources": SectionSummary(live["n_sources"], lastmod),
+        NEWS_SECTION: SectionSummary(news["n_news"], _latest(news["updated"], news["published"])),
+    }
+
+
+def _latest(*moments: dt.datetime | None) -> dt.datetime | None:
+    return max((moment for moment in moments if moment), default=None)
 
 
 SECTIONS: dict[str, type[SiteSitemap]] = {

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from .sitemaps import NEWS_SECTION, SECTIONS, NewsSitemap, SiteSitemap
+from .sitemaps import NEWS_SECTION, SECTIONS, NewsSitemap, section_summaries
 from .syndication import absolute_url
 
 XML = "application/xml; charset=utf-8"
@@ -31,13 +31,13 @@ def _section_url(section: str) -> str:
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     """Every section's sitemap, one entry per page, with the section's lastmod."""
     entries = []
-    sections: dict[str, SiteSitemap] = {name: cls() for name, cls in SECTIONS.items()}
-    sections[NEWS_SECTION] = NewsSitemap()
-    for name, sitemap in sections.items():
-        url, lastmod = _section_url(name), sitemap.get_latest_lastmod()
-        entries.append(sitemap_views.SitemapIndexItem(url, lastmod))
-        for page in range(2, sitemap.paginator.num_pages + 1):
-            entries.append(sitemap_views.SitemapIndexItem(f"{url}?p={page}", lastmod))
+    limits = {name: sitemap.limit for name, sitemap in SECTIONS.items()}
+    limits[NEWS_SECTION] = NewsSitemap.limit
+    for name, summary in section_summaries().items():
+        url = _section_url(name)
+        entries.append(sitemap_views.SitemapIndexItem(url, summary.lastmod))
+        for page in range(2, summary.pages(limits[name]) + 1):
+            entries.append(sitemap_views.SitemapIndexItem(f"{url}?p={page}", summary.lastmod))
     moments = [entry.last_mod for entry in entries if entry.last_mod]
     headers = {"Last-Modified": http_date(max(moments).timestamp())} if moments else None
     return TemplateResponse(
