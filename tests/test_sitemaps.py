@@ -184,8 +184,8 @@ def test_news_language_is_an_iso_639_code(code, expected):
     [
         ("/sitemap.xml", 2),
         ("/sitemap-articles.xml", 2),
-        ("/sitemap-tags.xml", 2),
-        ("/sitemap-sources.xml", 2),
+        ("/sitemap-tags.xml", 1),
+        ("/sitemap-sources.xml", 1),
         ("/sitemap-news.xml", 2),
     ],
 )
