@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
@@ -78,6 +78,8 @@ class ArticleFeed(Feed):
     feed_url_name = "articles:feed"
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         obj = self.get_object(request, *args, **kwargs)
         version = FeedVersion.of(self.articles(obj), f"{self.feed_type.__name__}:{obj!r}")
         if obj is not None and version.is_empty:

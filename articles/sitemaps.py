@@ -28,6 +28,7 @@ from taggit.models import Tag
 from .models import Article, Source
 from .syndication import last_changed, source_path, tag_path, xml_safe
 
+NEWS_SECTION = "news"
 NEWS_WINDOW = dt.timedelta(hours=48)  # Google News lists articles from the last two days
 NEWS_LIMIT = 1000  # Google News: at most 1,000 URLs per news sitemap
 
@@ -212,4 +213,3 @@ SECTIONS: dict[str, type[SiteSitemap]] = {
     "tags": TagSitemap,
     "sources": SourceSitemap,
 }
-NEWS_SECTION = "news"

@@ -280,3 +280,11 @@ def test_pages_advertise_the_feeds_for_autodiscovery(client, articles):
     assert 'href="/feed/"' in html
     assert 'href="/feed/atom/"' in html
     assert 'href="/feed.json"' in html
+
+
+@pytest.mark.parametrize("url", ALL_FEEDS)
+def test_feeds_only_answer_reads(client, articles, url):
+    assert client.post(url).status_code == 405
+    head = client.head(url)
+    assert head.status_code == 200
+    assert head.content == b""
