@@ -47,7 +47,7 @@ class Command(BaseCommand):
         prefix = "Dry run: " if dry_run else ""
         style = self.style.ERROR if report.failed else self.style.SUCCESS
         self.stdout.write(
-            style(f"{prefix}{report.summary()} ({report.total} files in {elapsed:.1f}s)")
+            style(f"{prefix}{report.summary()} ({report.total} files in {elapsed:.2f}s)")
         )
         if report.failed:
             raise SystemExit(1)
