@@ -373,3 +373,40 @@ def test_a_generated_path_uses_the_month_in_the_newsroom_zone(tmp_path, settings
     write(tmp_path, "a.md", wire(7, title="New Year", date="2026-01-01T03:00:00Z"))
     run_import(tmp_path)
     assert Article.objects.get().path == "/202512/7-new-year"
+
+
+def test_bom_crlf_and_naive_dates_end_to_end(tmp_path, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    text = wire(7, title="Umlaute äöü", date="2025-07-10T09:00:00", tags='["eins", "zwei"]')
+    (tmp_path / "a.md").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    yaml = "---\r\ntitle: Nur ein Datum\r\ndate: 2025-12-24\r\narticle_id: 8\r\n---\r\n<p>x</p>"
+    (tmp_path / "b.md").write_bytes(b"\xef\xbb\xbf" + yaml.encode())
+    status, out, err = run_import(tmp_path)
+    assert (status, err) == (0, "")
+    first, second = Article.objects.order_by("number")
+    assert first.title == "Umlaute äöü"
+    assert first.publish_at == dt.datetime(2025, 7, 10, 7, 0, tzinfo=dt.UTC)  # CEST, UTC+2
+    assert sorted(first.tags.names()) == ["eins", "zwei"]
+    assert first.body == "<p>Body of 7</p>"
+    assert "\r" not in first.wire_raw and "\ufeff" not in first.wire_raw
+    assert second.publish_at == dt.datetime(2025, 12, 23, 23, 0, tzinfo=dt.UTC)  # CET midnight
+    assert second.path == "/202512/8-nur-ein-datum"
+    # The same files again, with LF line endings this time: nothing changed.
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    status, out, _err = run_import(tmp_path)
+    assert "0 created, 0 updated, 2 unchanged" in out
+
+
+def test_unknown_keys_nested_tables_and_datetimes_survive_the_database():
+    run_import(DATA / "wire" / "nested" / "100201-toml-story.md")
+    article = Article.objects.get()
+    assert article.wire_extra == {
+        "qrcode": "https://cdn.example.org/qrcode/port.webp",
+        "embargo_note": "none",
+        "reviewed_at": "2025-03-14T07:00:00+00:00",
+        "contact": {"name": "Press Office", "phones": ["+1 555 0100", "+1 555 0101"]},
+    }
+    assert article.publish_at == dt.datetime(2025, 3, 14, 13, 30, tzinfo=dt.UTC)
+    assert article.path == "/202503/100201-port-authority-opens-new-container-terminal"
+    assert article.summary == "The terminal doubles the port's capacity & adds 300 jobs."
+    assert sorted(article.tags.names()) == ["Harbor City", "jobs", "shipping"]
