@@ -62,7 +62,7 @@ class ArticleSitemap(SiteSitemap):
     def items(self) -> QuerySet:
         return (
             Article.objects.live()
-            .order_by("publish_at", "number")
+            .order_by("publish_at", "pk")
             .only("number", "path", "publish_at", "updated_at")
         )
 
