@@ -160,6 +160,7 @@ class ArticleAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     list_display = ["title", "reader_state", "publish_at", "source", "tag_list"]
     list_filter = [StateListFilter, "source", TagListFilter, "publish_at"]
     list_select_related = ["source"]
+    show_full_result_count = False  # one COUNT(*) over the whole table per page is enough
     search_fields = ["title", "summary", "body"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["title"]}

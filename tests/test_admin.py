@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:articles_article_changelist")
 IMPORT = reverse("admin:articles_article_import")
-CHANGELIST_QUERIES = 12
+CHANGELIST_QUERIES = 11
 
 
 def good_wire(number: int = 4242, title: str = "Harbor Bridge Reopens") -> bytes:
@@ -113,6 +113,25 @@ def test_source_tag_and_date_filters_and_search(client, editor):
     assert listed(client.get(CHANGELIST, {"q": "Tagged"})) == {tagged.number}
 
 
+def test_search_finds_drafts_by_body_summary_and_title_fragment(client, editor):
+    draft = make_article(
+        state="draft", title="Harbourmaster retires", body="<p>The lighthouse keeper</p>"
+    )
+    other = make_article(title="Council budget", summary="Spending on ferries rises")
+    make_article(title="Unrelated")
+
+    def found(term):
+        return listed(client.get(CHANGELIST, {"q": term}))
+
+    assert found("lighthouse") == {draft.number}
+    assert found("ferries") == {other.number}
+    assert found("Harbourmast") == {draft.number}  # part of a headline
+    assert found("lighthouse keeper") == {draft.number}
+    assert found("lighthouse council") == set()
+    assert found("nothing-like-this") == set()
+    assert len(found("")) == 3
+
+
 def test_changelist_shows_tags(client, editor):
     make_article(tags=["ports", "weather"])
     assert "ports, weather" in client.get(CHANGELIST).content.decode()
@@ -138,7 +157,7 @@ def test_changelist_query_count_does_not_grow_with_rows(client, editor):
 
 def test_changelist_query_count_is_pinned(client, editor, django_assert_num_queries):
     changelist_queries(client, 5)
-    # session, user, 2 x permissions, sources and tags for the filters, 2 counts,
+    # session, user, 2 x permissions, sources and tags for the filters, the count,
     # the page of articles, their tags, 2 for the date hierarchy
     with django_assert_num_queries(CHANGELIST_QUERIES):
         client.get(CHANGELIST)
