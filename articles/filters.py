@@ -11,9 +11,10 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import Article, Source
@@ -29,6 +30,17 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
+def tagged_ids(**tag_lookup) -> QuerySet:
+    """Ids of the articles tagged as ``tag_lookup`` says, as a subquery.
+
+    ``pk IN (tagged ids)`` lets the database start from the tag's rows; a join from
+    the articles (``filter(tags=...)``) makes SQLite read every live article first.
+    """
+    return Article.tags.through.objects.filter(
+        content_type=ContentType.objects.get_for_model(Article), **tag_lookup
+    ).values("object_id")
+
+
 def validate_day_in_range(day: dt.date) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationError(
@@ -37,8 +49,13 @@ def validate_day_in_range(day: dt.date) -> None:
 
 
 def live_sources(request=None) -> QuerySet[Source]:
-    """Sources with at least one live article: the only ones the filter offers."""
-    return Source.objects.filter(pk__in=Article.objects.live().values("source_id")).order_by("name")
+    """Sources with at least one live article: the only ones the filter offers.
+
+    EXISTS per source is one short index probe each; ``pk IN (live source ids)`` would
+    read every live article.
+    """
+    has_live = Exists(Article.objects.live().filter(source_id=OuterRef("pk")))
+    return Source.objects.filter(has_live).order_by("name")
 
 
 class SlugListWidget(forms.TextInput):
@@ -159,8 +176,7 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_tags(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:
             return queryset
-        tagged = Article.objects.filter(tags__slug__in=value).values("pk")
-        return queryset.filter(pk__in=tagged)
+        return queryset.filter(pk__in=tagged_ids(tag__slug__in=value))
 
     def filter_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
         return queryset.filter(publish_at__gte=start_of_day(value))

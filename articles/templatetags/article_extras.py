@@ -9,7 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from ..models import Article
 
@@ -31,42 +42,67 @@ def _teasers(queryset: QuerySet) -> QuerySet:
 
 
 def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Article]:
-    """Up to ``limit`` live articles sharing a tag with ``article`` or its source.
+    """Up to ``limit`` live articles sharing a tag or the source with ``article``.
 
-    Articles sharing a tag come first, then those of the same source, each newest
-    first. Each side is a bounded subquery (``LIMIT limit``), so the one query stays
-    cheap however many articles a popular tag or a big source holds.
+    The candidates are the ``2 * limit`` newest such articles, found by walking the
+    live articles newest first (an index scan that stops early); of those, the ones
+    sharing a tag come first. Tag matches are tested with EXISTS per candidate: an
+    IN over every article of a popular tag is orders of magnitude slower on both
+    PostgreSQL and SQLite at 100,000 articles.
     """
-    others = Article.objects.live().exclude(pk=article.pk).order_by("-publish_at", "-number")
     tag_ids = [tag.pk for tag in article.tags.all()]
-    same_source = others.filter(source_id=article.source_id).values("pk")[:limit]
-    if not tag_ids:
-        return list(
-            _teasers(Article.objects.filter(pk__in=same_source)).order_by("-publish_at", "-number")
+    shares_tag = Exists(
+        Article.tags.through.objects.filter(
+            content_type_id=ContentType.objects.get_for_model(Article).pk,
+            object_id=OuterRef("pk"),
+            tag_id__in=tag_ids,
         )
-    tagged = Article.objects.filter(tags__in=tag_ids).values("pk")
-    same_tag = others.filter(pk__in=tagged).values("pk")[:limit]
-    rank = Case(When(pk__in=same_tag, then=Value(0)), default=Value(1), output_field=IntegerField())
-    candidates = Article.objects.filter(Q(pk__in=same_tag) | Q(pk__in=same_source))
-    return list(
-        _teasers(candidates).annotate(rank=rank).order_by("rank", "-publish_at", "-number")[:limit]
     )
+    related = (
+        Q(source_id=article.source_id) | shares_tag if tag_ids else Q(source_id=article.source_id)
+    )
+    candidates = (
+        Article.objects.live()
+        .exclude(pk=article.pk)
+        .filter(related)
+        .order_by("-publish_at", "-number")
+        .values("pk")[: 2 * limit]
+    )
+    found = _teasers(Article.objects.filter(pk__in=candidates))
+    if tag_ids:
+        rank = Case(When(shares_tag, then=Value(0)), default=Value(1), output_field=IntegerField())
+        found = found.annotate(rank=rank).order_by("rank", "-publish_at", "-number")
+    else:
+        found = found.order_by("-publish_at", "-number")
+    return list(found[:limit])
 
 
 def neighbours(article: Article) -> Neighbours:
     """The live articles just before and just after ``article`` in time, in one query.
 
-    Ties on the publish time are broken by number, the same order listings use.
+    Ties on the publish time are broken by number, the same order listings use. Each
+    side is a scalar subquery (one index probe); the bound on ``publish_at`` comes
+    before the liveness filter because SQLite scans the index range of the first
+    bound it finds, and ``publish_at <= now`` would make it walk the whole past.
     """
     if article.publish_at is None:
         return Neighbours(None, None)
-    live = Article.objects.live()
     when, number = article.publish_at, article.number
-    older = live.filter(Q(publish_at__lt=when) | Q(publish_at=when, number__lt=number))
-    newer = live.filter(Q(publish_at__gt=when) | Q(publish_at=when, number__gt=number))
-    previous_pk = older.order_by("-publish_at", "-number").values("pk")[:1]
-    next_pk = newer.order_by("publish_at", "number").values("pk")[:1]
-    found = _teasers(Article.objects.filter(Q(pk__in=previous_pk) | Q(pk__in=next_pk)))
+    older = (
+        Article.objects.filter(publish_at__lte=when)
+        .live()
+        .filter(Q(publish_at__lt=when) | Q(number__lt=number))
+        .order_by("-publish_at", "-number")
+        .values("pk")[:1]
+    )
+    newer = (
+        Article.objects.filter(publish_at__gte=when)
+        .live()
+        .filter(Q(publish_at__gt=when) | Q(number__gt=number))
+        .order_by("publish_at", "number")
+        .values("pk")[:1]
+    )
+    found = _teasers(Article.objects.filter(Q(pk=Subquery(older)) | Q(pk=Subquery(newer))))
     previous = following = None
     for other in found:
         if (other.publish_at, other.number) < (when, number):
