@@ -171,9 +171,17 @@ class Article(models.Model):
             ("publish_article", "Can publish, schedule and unpublish articles"),
             ("import_wire", "Can import wire copy"),
         ]
+        # Shaped for live(): equality on status, range on publish_at, the listing order
+        # (publish_at, number) and expires_at, so counts and pages read the index only.
         indexes = [
-            models.Index(fields=["status", "publish_at"], name="article_status_publish_idx"),
-            models.Index(fields=["source", "publish_at"], name="article_source_publish_idx"),
+            models.Index(
+                fields=["status", "publish_at", "number", "expires_at"], name="article_live_idx"
+            ),
+            models.Index(
+                fields=["source", "status", "publish_at", "number"], name="article_source_live_idx"
+            ),
+            models.Index(fields=["status", "expires_at"], name="article_expiry_idx"),
+            models.Index(fields=["publish_at", "number"], name="article_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(number__gte=1), name="article_number_positive"),

@@ -27,7 +27,6 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
@@ -53,12 +52,18 @@ def current_generation() -> str:
 
 
 def next_transition(now: dt.datetime) -> dt.datetime:
-    """The earliest future moment at which an article goes live or expires."""
-    found = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
-        publish=Min("publish_at", filter=Q(publish_at__gt=now)),
-        expiry=Min("expires_at", filter=Q(expires_at__gt=now)),
-    )
-    return min((moment for moment in found.values() if moment), default=NEVER)
+    """The earliest future moment at which an article goes live or expires.
+
+    Two ordered single-row lookups, each a seek on an index, whatever the table size.
+    """
+    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    moments = [
+        published.filter(publish_at__gt=now).order_by("publish_at")
+        .values_list("publish_at", flat=True).first(),
+        published.filter(expires_at__gt=now).order_by("expires_at")
+        .values_list("expires_at", flat=True).first(),
+    ]  # fmt: skip
+    return min((moment for moment in moments if moment), default=NEVER)
 
 
 def cache_epoch(now: dt.datetime) -> tuple[str, dt.datetime]:
