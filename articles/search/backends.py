@@ -1,21 +1,30 @@
 """Ranked full-text search on SQLite (FTS5) and PostgreSQL (tsvector), one interface.
 
-``matching(query)`` returns a QuerySet that starts from ``Article.objects.live()``,
-holds only articles containing every term, is ranked best first and carries the
-listing's constant-query shape (``for_listing()``), so the view paginates it like
-any other list. ``snippets(query, articles)`` returns highlighted HTML for one page
-of results in one more query: snippets are never computed for rows not shown.
+``matching(query)`` returns the matching articles as a QuerySet that starts from
+``Article.objects.live()``, holds only articles containing every term, is ranked best
+first and has the listing's constant-query shape (``for_listing()``), so the view
+paginates it like any other list. ``snippets(query, articles)`` returns highlighted
+HTML for one page of results in one more query: never for rows not shown.
+
+The ranking window (a business rule): scoring every match of a word found in nearly
+every article (bm25 or ts_rank over 100,000 rows) costs a second or so. When a query
+matches more than ``NEWSROOM_SEARCH_RANK_WINDOW`` articles (default 2,000), only the
+newest that many matches (by id, which follows the order articles arrived in) are
+ranked and shown, and the page says so. Queries that narrow further are exact.
 
 Terms in scripts written without spaces are matched as substrings over the articles
-holding such characters (see ``scripts``); a query made only of such terms is
-ordered newest first, since neither index can rank it.
+holding such characters (see ``scripts``); a query with such a term is ordered
+newest first, since neither index can rank it.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from functools import reduce
 from operator import and_
 
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchRank,
@@ -25,12 +34,12 @@ from django.contrib.postgres.search import (
     SearchQuery as PgSearchQuery,
 )
 from django.db import connections
-from django.db.models import BooleanField, Q, QuerySet, TextField
+from django.db.models import BooleanField, F, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
 from ..models import Article
 from .query import SearchQuery
-from .scripts import UNSEGMENTED_CLASS
+from .scripts import UNSEGMENTED_CLASS, UNSEGMENTED_MARKER
 from .snippets import START, STOP, from_marked_html, html_to_text, substring_snippet
 
 NEWEST_FIRST = ("-publish_at", "-number")
@@ -41,24 +50,60 @@ DOCUMENT_SQL = (
 )
 
 
+def rank_window() -> int:
+    return getattr(settings, "NEWSROOM_SEARCH_RANK_WINDOW", 2000)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Where the ranking window ends: ids above ``left_out``; ``dense``: most ids match."""
+
+    left_out: int
+    dense: bool = False
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The ranked articles, and whether only the newest ``window`` matches were ranked."""
+
+    articles: QuerySet
+    narrowed: bool = False
+    window: int = 0
+
+
 class SearchBackend:
-    """Shared behaviour: live articles, the substring fallback, plain snippets."""
+    """Shared behaviour: live articles, the ranking window, the substring fallback."""
 
     unsegmented_sql: str
 
-    def matching(self, query: SearchQuery) -> QuerySet:
+    def matching(self, query: SearchQuery) -> Matches:
         articles = Article.objects.live().for_listing()
         if query.substrings:
+            # Driven by the partial index of unsegmented-script articles; word terms only
+            # filter (running the full-text match per article would cost far more).
             articles = self.containing(articles, query.substrings)
-        if query.words:
-            return self.ranked(articles, query)
-        return articles.order_by(*NEWEST_FIRST)
+            if query.words:
+                articles = articles.filter(self.word_filter(query))
+            return Matches(articles.order_by(*NEWEST_FIRST))
+        window = rank_window()
+        edge = self.window_edge(query, window)
+        return Matches(self.ranked(articles, query, edge), edge is not None, window)
+
+    def window_edge(self, query: SearchQuery, window: int) -> Edge | None:
+        """The id of the newest word match left out of the window, if any is.
+
+        Articles with a greater id are the newest ``window`` matches. They are
+
+        counted before the live filter (drafts included), which keeps this one cheap
+        index walk; the window may then show a few fewer than ``window`` articles.
+        """
+        raise NotImplementedError
 
     def containing(self, articles: QuerySet, substrings: tuple[str, ...]) -> QuerySet:
         """Articles whose text contains every one of ``substrings`` (any case).
 
-        The first condition is the partial index's own predicate, written the same way,
-        so the database reads only articles holding unsegmented-script characters.
+        The first condition finds the articles holding unsegmented-script characters
+        through an index (see each backend's ``unsegmented_sql``), so only those are read.
         """
         articles = articles.alias(
             search_unsegmented=RawSQL(self.unsegmented_sql, [], output_field=BooleanField()),
@@ -68,7 +113,11 @@ class SearchBackend:
             reduce(and_, (Q(search_document__icontains=term) for term in substrings))
         )
 
-    def ranked(self, articles: QuerySet, query: SearchQuery) -> QuerySet:
+    def word_filter(self, query: SearchQuery) -> Q | RawSQL:
+        """A condition: the article contains every word term."""
+        raise NotImplementedError
+
+    def ranked(self, articles: QuerySet, query: SearchQuery, edge: Edge | None) -> QuerySet:
         raise NotImplementedError
 
     def snippets(self, query: SearchQuery, articles: list[Article]) -> dict[int, str]:
@@ -94,6 +143,7 @@ class SQLiteBackend(SearchBackend):
     Ranked by bm25 with column weights title 10, summary 4, body 1 (lower is better).
     """
 
+    # The partial index's own predicate, written the same way, so SQLite uses it.
     unsegmented_sql = f"{DOCUMENT_SQL} GLOB '*[{UNSEGMENTED_CLASS}]*'"
     weights = (10.0, 4.0, 1.0)
 
@@ -102,14 +152,40 @@ class SQLiteBackend(SearchBackend):
         """Every word as an FTS5 string (quotes doubled), all required."""
         return " ".join('"{}"'.format(word.replace('"', '""')) for word in words)
 
-    def ranked(self, articles: QuerySet, query: SearchQuery) -> QuerySet:
+    def word_filter(self, query: SearchQuery) -> RawSQL:
+        # The unary + keeps SQLite from driving the query from the (possibly huge) list of
+        # matches: the partial index of unsegmented-script articles must drive it.
+        return RawSQL(
+            '+"articles_article"."id" IN '
+            "(SELECT rowid FROM articles_search WHERE articles_search MATCH %s)",
+            [self.match_expression(query.words)],
+            output_field=BooleanField(),
+        )
+
+    def window_edge(self, query: SearchQuery, window: int) -> int | None:
+        sql = (
+            "SELECT rowid FROM articles_search WHERE articles_search MATCH %s "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET %s"
+        )
+        with connections[Article.objects.db].cursor() as cursor:
+            cursor.execute(sql, [self.match_expression(query.words), window])
+            row = cursor.fetchone()
+        return Edge(row[0]) if row else None
+
+    def ranked(self, articles: QuerySet, query: SearchQuery, edge: Edge | None) -> QuerySet:
         # The FTS5 table must be joined (not a subquery) for bm25() to rank the rows; the
-        # ORM has no join to a table without a model, hence extra(); the match is a bound
-        # parameter, never formatted into the SQL.
+        # ORM has no join to a table without a model, hence extra(). Parameters are bound,
+        # never formatted into the SQL. The unary + on rowid keeps SQLite from running the
+        # MATCH once per article (it must scan the full-text index first, then look up).
+        where = ['+"articles_search".rowid = "articles_article"."id"', "articles_search MATCH %s"]
+        params: list = [self.match_expression(query.words)]
+        if edge is not None:
+            where.append('"articles_search".rowid > %s')
+            params.append(edge.left_out)
         return articles.extra(
             tables=["articles_search"],
-            where=['"articles_search".rowid = "articles_article"."id"', "articles_search MATCH %s"],
-            params=[self.match_expression(query.words)],
+            where=where,
+            params=params,
             select={"search_score": "bm25(articles_search, %s, %s, %s)"},
             select_params=self.weights,
         ).order_by("search_score", *NEWEST_FIRST)
@@ -134,7 +210,7 @@ class PostgresBackend(SearchBackend):
     """
 
     config = "newsroom_search"
-    unsegmented_sql = f"{DOCUMENT_SQL} ~ '[{UNSEGMENTED_CLASS}]'"
+    unsegmented_sql = f'"articles_article"."search_vector" @@ \'{UNSEGMENTED_MARKER}\'::tsquery'
     vector = RawSQL('"articles_article"."search_vector"', [], output_field=SearchVectorField())
     headline_text = RawSQL(
         '"articles_article"."summary" || \' \' || '
@@ -149,8 +225,40 @@ class PostgresBackend(SearchBackend):
             (PgSearchQuery(word, config=self.config, search_type="phrase") for word in words),
         )
 
-    def ranked(self, articles: QuerySet, query: SearchQuery) -> QuerySet:
+    def word_filter(self, query: SearchQuery) -> Q:
+        matches = Article.objects.alias(search_vector=self.vector).filter(
+            search_vector=self.tsquery(query.words)
+        )
+        return Q(pk__in=matches.values("pk"))
+
+    def window_edge(self, query: SearchQuery, window: int) -> Edge | None:
+        """Found by walking the primary key backwards when most articles match (it stops
+        after ``window`` matches), else from the GIN index (``pk + 0`` keeps PostgreSQL
+        from walking the key and reading every article's vector on the way)."""
+        matches = Article.objects.alias(search_vector=self.vector, search_id=F("pk") + 0).filter(
+            search_vector=self.tsquery(query.words)
+        )
+        dense = self.estimated_rows(matches) > 10 * window
+        ids = matches.order_by("-pk" if dense else "-search_id").values_list("pk", flat=True)
+        left_out = next(iter(ids[window : window + 1]), None)
+        return None if left_out is None else Edge(left_out, dense)
+
+    @staticmethod
+    def estimated_rows(queryset: QuerySet) -> float:
+        """The planner's estimate of the rows ``queryset`` returns (from the column stats)."""
+        sql, params = queryset.values("pk").query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return plan[0]["Plan"]["Plan Rows"]
+
+    def ranked(self, articles: QuerySet, query: SearchQuery, edge: Edge | None) -> QuerySet:
         tsquery = self.tsquery(query.words)
+        if edge is not None and edge.dense:
+            articles = articles.filter(pk__gt=edge.left_out)
+        elif edge is not None:
+            articles = articles.alias(search_id=F("pk") + 0).filter(search_id__gt=edge.left_out)
         return (
             articles.alias(search_vector=self.vector)
             .filter(search_vector=tsquery)

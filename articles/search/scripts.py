@@ -3,12 +3,13 @@
 Both full-text indexes cut text into words at spaces and punctuation, so a run of
 Chinese, Japanese or Thai text becomes one long "word" and a query for a word inside
 it finds nothing. Query terms in these scripts are matched as substrings instead,
-over only the articles that contain such characters (a partial index on each
-database keeps that set small on a mostly Latin-script site).
+over only the articles that contain such characters (found through a partial index
+on SQLite and a marker lexeme on PostgreSQL, so the set stays small on a mostly
+Latin-script site).
 
 ``UNSEGMENTED_CLASS`` is the inside of a character class that reads the same in a
-Python regex, an SQLite GLOB and a PostgreSQL regex. Migration 0003 holds a frozen
-copy for its partial index; a test checks that the two agree.
+Python regex, an SQLite GLOB and a PostgreSQL regex. Migration 0003 holds frozen
+copies of both constants; a test checks that they agree.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ UNSEGMENTED_CLASS = (
     "\uf900-\ufaff"  # CJK compatibility ideographs
     "\U00020000-\U0002fa1f"  # CJK extensions B to F, compatibility supplement
 )
+
+# PostgreSQL: the lexeme the search trigger adds to the vector of such articles.
+UNSEGMENTED_MARKER = "_unsegmented_"
 
 _UNSEGMENTED = re.compile(f"[{UNSEGMENTED_CLASS}]")
 
