@@ -27,6 +27,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
@@ -54,16 +55,21 @@ def current_generation() -> str:
 def next_transition(now: dt.datetime) -> dt.datetime:
     """The earliest future moment at which an article goes live or expires.
 
-    Two ordered single-row lookups, each a seek on an index, whatever the table size.
+    One query of two scalar subqueries, each an ordered seek on an index
+    (article_live_idx, article_expiry_idx), whatever the table size.
     """
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
-    moments = [
-        published.filter(publish_at__gt=now).order_by("publish_at")
-        .values_list("publish_at", flat=True).first(),
-        published.filter(expires_at__gt=now).order_by("expires_at")
-        .values_list("expires_at", flat=True).first(),
-    ]  # fmt: skip
-    return min((moment for moment in moments if moment), default=NEVER)
+    next_publish = published.filter(publish_at__gt=now).order_by("publish_at")
+    next_expiry = published.filter(expires_at__gt=now).order_by("expires_at")
+    row = (
+        Article.objects.annotate(
+            next_publish=Subquery(next_publish.values("publish_at")[:1]),
+            next_expiry=Subquery(next_expiry.values("expires_at")[:1]),
+        )
+        .values_list("next_publish", "next_expiry")
+        .first()
+    )
+    return min((moment for moment in row or () if moment), default=NEVER)
 
 
 def cache_epoch(now: dt.datetime) -> tuple[str, dt.datetime]:
