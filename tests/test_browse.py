@@ -96,6 +96,15 @@ def test_unknown_source_and_source_without_live_articles_are_404(client):
     assert client.get("/sources/quiet-wire/").status_code == 404
 
 
+def test_tag_and_source_pages_announce_their_feeds(client):
+    make_article(source=make_source("Acme Wire"), tags=["energy"])
+    tag_page = client.get("/tags/energy/").content.decode()
+    assert 'type="application/rss+xml"' in tag_page
+    assert 'href="/tags/energy/feed/"' in tag_page
+    source_page = client.get("/sources/acme-wire/").content.decode()
+    assert 'href="/sources/acme-wire/feed/"' in source_page
+
+
 def test_cards_link_to_source_and_tag_pages(client):
     make_article(source=make_source("Acme Wire"), tags=["energy"])
     content = client.get("/").content.decode()

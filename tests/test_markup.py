@@ -55,6 +55,7 @@ def pages(client, settings):
         "month": "/archive/2024/05/",
         "article": main.path,
         "not found": "/tags/no-such-tag/",
+        "search": "/search/?q=lithium",
     }
 
 
