@@ -74,8 +74,7 @@ def feed_articles(*, tag: Tag | None = None, source: Source | None = None) -> Qu
     articles = (
         Article.objects.live()
         .select_related("source")
-        .prefetch_related("tags")
-        .defer("wire_raw", "wire_extra")
+        .with_tags()
         .order_by("-publish_at", "-number")
     )
     if tag is not None:

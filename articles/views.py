@@ -45,7 +45,7 @@ def can_preview(user) -> bool:
 def article_detail(
     request: HttpRequest, number: int, yyyymm: str = "", slug: str = ""
 ) -> HttpResponse:
-    detail = Article.objects.select_related("source").prefetch_related("tags")
+    detail = Article.objects.select_related("source").with_tags()
     article = detail.live().filter(number=number).first()
     preview = False
     if article is None:
