@@ -140,6 +140,15 @@ def test_related_articles_are_at_most_five_and_never_the_article_itself(client):
     assert shown == [f"Related {day}" for day in (8, 7, 6, 5, 4)]
 
 
+def test_related_finds_an_old_article_with_a_rare_tag_among_many_newer_ones(client):
+    old = make_article(title="Old rare", tags=["rare"], publish_at=at(1))
+    for day in range(2, 12):
+        make_article(title=f"Newer {day}", tags=[f"other-{day}"], publish_at=at(day))
+    tiny = make_source("Tiny Wire")
+    article = make_article(title="Main", tags=["rare"], source=tiny, publish_at=at(20))
+    assert related(client.get(article.path)) == [old.title]
+
+
 def test_previous_and_next_are_the_live_neighbours_in_time(client):
     first = make_article(title="First", publish_at=at(1))
     make_article(title="Draft between", publish_at=at(2), status="draft")
