@@ -45,6 +45,9 @@ Result = Outcome | Exception
 # Errors that fail one story and not the run; anything else is a bug and propagates.
 STORY_ERRORS = (DatabaseError, ValueError)
 
+# Rows per INSERT statement: bounds the size of one query (bodies are a few KB each).
+BULK_ROWS = 200
+
 
 class StoryWriter:
     """Writes stories into articles; remembers sources and tags across one import run."""
@@ -148,7 +151,7 @@ class StoryWriter:
                 article.prepare_for_save()
                 pre_save.send(Article, instance=article, raw=False, using=using)
                 articles.append(article)
-            Article.objects.bulk_create(articles)
+            Article.objects.bulk_create(articles, batch_size=BULK_ROWS)
             for article in articles:
                 post_save.send(Article, instance=article, created=True, raw=False, using=using)
             self._save_tags(
