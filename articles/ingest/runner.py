@@ -1,10 +1,11 @@
-"""Importing many wire files: batched transactions, one savepoint per file.
+"""Importing many wire files: batched transactions, each file whole or not at all.
 
 Files are parsed outside any transaction; the parsed stories of a batch are then
-written in one transaction, each in a savepoint of its own, so a file that fails
-never leaves half an article and never stops the others, while the database
-commits once per batch rather than once per file. Files are read lazily, so
-memory stays flat however many there are.
+written in one transaction by ``StoryWriter.write_batch``: the new articles together
+in one savepoint, and if that fails, every story again in a savepoint of its own. So
+a file that fails never leaves half an article and never stops the others, while the
+database commits once per batch rather than once per file. Files are read lazily,
+so memory stays flat however many there are.
 """
 
 from __future__ import annotations
