@@ -112,3 +112,21 @@ def test_http_max_age_is_opt_in_and_never_reaches_past_the_next_transition(clien
     assert "public" in cache_control
     max_age = int(cache_control.split("max-age=")[1].split(",")[0])
     assert 0 < max_age < 30
+
+
+def test_an_imported_batch_makes_cached_pages_stale(
+    client, tmp_path, django_capture_on_commit_callbacks
+):
+    from articles.ingest.runner import import_wire, wire_files
+
+    make_article(title="Already here")
+    assert client.get("/")["X-Page-Cache"] == "miss"
+    wire = tmp_path / "1234-imported.md"
+    wire.write_text(
+        '+++\ntitle = "Fresh from the wire"\ndate = "2026-01-05T10:00:00Z"\n'
+        'article_id = 1234\nsource = "Wire"\n+++\n<p>Body</p>\n'
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_wire(wire_files([tmp_path]))
+    assert report.created == 1
+    assert b"Fresh from the wire" in client.get("/").content
