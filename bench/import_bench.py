@@ -21,12 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -100,9 +102,9 @@ def _drain(child: subprocess.Popen) -> tuple[str, str]:
     return chunks["out"], chunks["err"]
 
 
-def import_run(backend: str, label: str, corpus: Path, env: dict, batch_size: int) -> Run:
+def import_run(backend: str, label: str, corpus: Path, env: dict, args) -> Run:
     out, err, wall, cpu, rss = run_command(
-        ["import_wire", str(corpus), "--batch-size", str(batch_size), "-v0"], env
+        ["import_wire", str(corpus), "--batch-size", str(args.batch), "-v0"], env
     )
     match = SUMMARY_RE.search(out)
     if not match:
@@ -126,6 +128,7 @@ class SQLiteDatabase:
     backend = "sqlite"
 
     def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.path = folder / f"bench-{uuid.uuid4().hex[:8]}.sqlite3"
         self.url = f"sqlite:///{self.path}"
 
@@ -136,14 +139,24 @@ class SQLiteDatabase:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
+    def clone(self) -> SQLiteDatabase:
+        """A copy of this database, to import into again from the same start."""
+        copy = SQLiteDatabase(self.folder)
+        for suffix in ("", "-wal"):
+            if Path(f"{self.path}{suffix}").exists():
+                shutil.copyfile(f"{self.path}{suffix}", f"{copy.path}{suffix}")
+        return copy
+
 
 class PostgresDatabase:
     """A database of its own on the given server, created here and dropped after."""
 
     backend = "postgresql"
 
-    def __init__(self, server_url: str) -> None:
+    def __init__(self, server_url: str, template: str | None = None) -> None:
         parts = urlsplit(server_url)
+        self.server_url = server_url
+        self.template = template
         self.name = f"nr_import_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self.admin_url = urlunsplit(parts._replace(path="/postgres"))
         self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
@@ -155,11 +168,16 @@ class PostgresDatabase:
             connection.execute(sql)
 
     def __enter__(self) -> PostgresDatabase:
-        self._admin(f'CREATE DATABASE "{self.name}"')
+        template = f' TEMPLATE "{self.template}"' if self.template else ""
+        self._admin(f'CREATE DATABASE "{self.name}"{template}')
         return self
 
     def __exit__(self, *exc) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def clone(self) -> PostgresDatabase:
+        """A copy of this database, to import into again from the same start."""
+        return PostgresDatabase(self.server_url, template=self.name)
 
 
 def child_env(database_url: str) -> dict[str, str]:
@@ -176,50 +194,69 @@ def migrate(env: dict) -> None:
     run_command(["migrate", "--no-input", "-v0"], env)
 
 
+EMPTY, AGAIN, PREFILL, FULL = (
+    "into an empty site",
+    "same files again",
+    "prefill",
+    "into a full site",
+)
+
+
 def bench_backend(make_database, corpus: Path, prefill: Path | None, args) -> list[Run]:
+    """Import into copies of an empty and of a prefilled database, alternating."""
     runs: list[Run] = []
-    with make_database() as database:
-        env = child_env(database.url)
-        migrate(env)
-        runs.append(import_run(database.backend, "into an empty site", corpus, env, args.batch))
-        runs.append(
-            import_run(database.backend, "same files again (unchanged)", corpus, env, args.batch)
-        )
-    if prefill is not None:
-        with make_database() as database:
-            env = child_env(database.url)
-            migrate(env)
-            count = sum(1 for _ in prefill.rglob("*.md"))
-            for label, files in ((f"prefill {count:,}", prefill), ("into the full site", corpus)):
-                runs.append(import_run(database.backend, label, files, env, args.batch))
+    with ExitStack() as stack:
+        empty = stack.enter_context(make_database())
+        migrate(child_env(empty.url))
+        full = None
+        if prefill is not None:
+            full = stack.enter_context(empty.clone())
+            runs.append(import_run(full.backend, PREFILL, prefill, child_env(full.url), args))
+        for attempt in range(args.repeat):
+            with empty.clone() as database:
+                env = child_env(database.url)
+                runs.append(import_run(database.backend, EMPTY, corpus, env, args))
+                if attempt == 0:
+                    runs.append(import_run(database.backend, AGAIN, corpus, env, args))
+            if full is not None:
+                with full.clone() as database:
+                    env = child_env(database.url)
+                    runs.append(import_run(database.backend, FULL, corpus, env, args))
     return runs
 
 
 def report(runs: list[Run], prefill: int) -> None:
     print(
-        "\nSummary (rate = files / the command's own elapsed time; CPU = the child's user +"
-        " system time, less sensitive to other load on the machine)"
+        "\nSummary: median of the repeats (rate = files / the command's own elapsed time;"
+        " CPU = the child's user + system time, less sensitive to other load)"
     )
     for backend in dict.fromkeys(run.backend for run in runs):
         mine = [run for run in runs if run.backend == backend]
-        empty = mine[0]
+        empty = _median([run for run in mine if run.label == EMPTY])
+        again = _median([run for run in mine if run.label == AGAIN])
         must, goal = TARGETS[backend]
         verdict = "BELOW the must"
         if empty.rate >= must:
             verdict = "goal met" if empty.rate >= goal else "must met"
         print(
             f"  {backend}: {empty.rate:,.0f} articles/s into an empty site "
-            f"(must {must:,}, goal {goal:,}: {verdict}); re-import {mine[1].rate:,.0f} files/s"
+            f"(must {must:,}, goal {goal:,}: {verdict}); unchanged re-import {again.rate:,.0f}/s"
         )
-        if len(mine) >= 4:
-            full = mine[3]
+        fulls = [run for run in mine if run.label == FULL]
+        if fulls:
+            full = _median(fulls)
             ratio, cpu_ratio = full.rate / empty.rate, empty.cpu / full.cpu
             print(
                 f"  {backend}: {full.rate:,.0f} articles/s into a site of {prefill:,} articles "
                 f"= {ratio:.2f} x the empty-site rate (must 0.8); by CPU time {cpu_ratio:.2f} x"
             )
-        peaks = ", ".join(f"{run.label} {run.peak_rss_mb:.0f} MB" for run in mine)
-        print(f"  {backend}: peak RSS: {peaks} (must < 300 MB at 100,000 files, goal < 150)")
+        peaks = {run.label: f"({run.files:,} files) {run.peak_rss_mb:.0f} MB" for run in mine}
+        listed = ", ".join(f"{label} {peak}" for label, peak in peaks.items())
+        print(f"  {backend}: peak RSS: {listed} (must < 300 MB at 100,000 files, goal < 150)")
+
+
+def _median(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda run: run.rate)[len(runs) // 2]
 
 
 def main() -> None:
@@ -236,6 +273,7 @@ def main() -> None:
     )
     parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
     parser.add_argument("--batch", type=int, default=500, help="files per transaction")
+    parser.add_argument("--repeat", type=int, default=1, help="timed imports of each kind")
     parser.add_argument("--workdir", type=Path, help="where to put corpora and SQLite files")
     args = parser.parse_args()
 
@@ -253,7 +291,7 @@ def main() -> None:
             started = time.monotonic()
             generate(args.prefill, prefill, seed=7, first_number=PREFILL_FIRST_NUMBER)
             print(f"generated {args.prefill:,} prefill files in {time.monotonic() - started:.1f} s")
-        print(f"\nImporting {corpus} (batch size {args.batch})")
+        print(f"\nImporting {corpus} (batch size {args.batch}, {args.repeat} x each)")
         runs: list[Run] = []
         if not args.no_sqlite:
             runs += bench_backend(lambda: SQLiteDatabase(work), corpus, prefill, args)
