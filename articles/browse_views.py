@@ -12,37 +12,19 @@ import itertools
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.core.paginator import Page
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from taggit.models import Tag
 
-from .filters import MAX_PER_PAGE, ArticleFilter, tagged_ids
+from .filters import ArticleFilter, tagged_ids
 from .models import Article, Source
+from .pagination import paginate
 
 FIRST_YEAR, LAST_YEAR = 1000, 9998
 INDEX_YEARS = 100
-
-
-def paginate(
-    request: HttpRequest,
-    queryset: QuerySet,
-    per_page: int | None = None,
-    *,
-    allow_empty: bool = True,
-) -> Page:
-    """The requested page; a page past the end, or not a number, is a 404.
-
-    With ``allow_empty=False`` an empty first page is a 404 too.
-    """
-    per_page = min(per_page or settings.NEWSROOM_PAGE_SIZE, MAX_PER_PAGE)
-    paginator = Paginator(queryset, per_page, allow_empty_first_page=allow_empty)
-    try:
-        return paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as error:
-        raise Http404("No such page") from error
 
 
 def absolute(path: str, query: dict | None = None) -> str:

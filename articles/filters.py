@@ -18,8 +18,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import Article, Source
+from .pagination import MAX_PER_PAGE
 
-MAX_PER_PAGE = 100
 MAX_TAGS = 20
 FIRST_DAY, LAST_DAY = dt.date(1000, 1, 1), dt.date(9998, 12, 31)
 ORDER_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first")]

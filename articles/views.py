@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
-from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -15,6 +12,7 @@ from django.views.decorators.http import condition
 
 from . import qr
 from .models import Article
+from .pagination import paginate_uncounted
 
 # Base 36 of a number below 2**63 (the column's range): at most 12 digits, lower case.
 SHORT_CODE_RE = re.compile(r"[0-9a-z]{1,12}")
@@ -23,18 +21,8 @@ QR_MAX_AGE = 86400
 
 def home(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.live().for_listing()
-    page = paginate(request, articles)
+    page = paginate_uncounted(request, articles)
     return render(request, "articles/home.html", {"page": page, "articles": page.object_list})
-
-
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int | None = None) -> Page:
-    """The requested page of ``queryset``; a page past the end or not a number is a 404."""
-    paginator = Paginator(queryset, per_page or settings.NEWSROOM_PAGE_SIZE)
-    number = request.GET.get("page") or 1
-    try:
-        return paginator.page(number)
-    except InvalidPage as error:  # PageNotAnInteger, EmptyPage
-        raise Http404("No such page") from error
 
 
 def can_preview(user) -> bool:

@@ -110,3 +110,18 @@ def test_home_query_count_is_the_same_for_5_and_50_articles_with_tags(
     assert len(cards(response)) == 50
     assert home_queries(client) == few
     assert few <= 3
+
+
+def test_home_never_counts_every_live_article(client, settings):
+    """The busiest page reads one row more than it shows instead of a COUNT over all."""
+    settings.NEWSROOM_PAGE_SIZE = 2
+    for number in range(5):
+        make_article(title=f"Story {number}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/?page=2")
+    assert not any("COUNT(" in query["sql"].upper() for query in queries)
+    html = response.content.decode()
+    assert 'rel="prev" href="http://testserver/"' in html
+    assert 'rel="next" href="http://testserver/?page=3"' in html
+    assert client.get("/?page=3").status_code == 200
+    assert client.get("/?page=4").status_code == 404

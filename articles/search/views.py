@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from ..views import paginate
+from ..pagination import paginate
 from .backends import backend_for
 from .query import parse_query
 

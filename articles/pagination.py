@@ -1,0 +1,85 @@
+"""Pagination for public listings: a page past the end, or not a number, is a 404.
+
+Counting every live article costs a scan of the index on each view (about 15 ms at
+100,000 articles on SQLite), so the busiest listing, the home page, uses
+:func:`paginate_uncounted`: it reads one row more than it shows to know whether an
+older page exists. Filtered listings keep :func:`paginate` and its count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+MAX_PER_PAGE = 100
+MAX_PAGE_NUMBER = 100_000
+
+
+def page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page") or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_NUMBER:
+        raise Http404("No such page")
+    return int(raw)
+
+
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet,
+    per_page: int | None = None,
+    *,
+    allow_empty: bool = True,
+) -> Page:
+    """The requested page with a count; ``allow_empty=False`` makes an empty list a 404."""
+    per_page = min(per_page or settings.NEWSROOM_PAGE_SIZE, MAX_PER_PAGE)
+    paginator = Paginator(queryset, per_page, allow_empty_first_page=allow_empty)
+    try:
+        return paginator.page(page_number(request))
+    except InvalidPage as error:  # EmptyPage
+        raise Http404("No such page") from error
+
+
+@dataclass
+class UncountedPage:
+    """A page that knows its neighbours but not the total (``paginator`` is None)."""
+
+    object_list: list
+    number: int
+    has_next_page: bool
+    paginator: None = None
+
+    def has_next(self) -> bool:
+        return self.has_next_page
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous() or self.has_next()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def paginate_uncounted(
+    request: HttpRequest, queryset: QuerySet, per_page: int | None = None
+) -> UncountedPage:
+    per_page = min(per_page or settings.NEWSROOM_PAGE_SIZE, MAX_PER_PAGE)
+    number = page_number(request)
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    if not rows and number > 1:
+        raise Http404("No such page")
+    return UncountedPage(rows[:per_page], number, has_next_page=len(rows) > per_page)
