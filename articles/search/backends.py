@@ -83,7 +83,7 @@ class SearchBackend:
             # filter (running the full-text match per article would cost far more).
             articles = self.containing(articles, query.substrings)
             if query.words:
-                articles = articles.filter(self.word_filter(query))
+                articles = self.with_words(articles, query)
             return Matches(articles.order_by(*NEWEST_FIRST))
         window = rank_window()
         edge = self.window_edge(query, window)
@@ -100,7 +100,8 @@ class SearchBackend:
         raise NotImplementedError
 
     def containing(self, articles: QuerySet, substrings: tuple[str, ...]) -> QuerySet:
-        """Articles whose text contains every one of ``substrings`` (any case).
+        """Articles whose text contains every one of ``substrings`` (case kept: these
+        scripts have no case, and upper-casing whole bodies would cost more than it buys).
 
         The first condition finds the articles holding unsegmented-script characters
         through an index (see each backend's ``unsegmented_sql``), so only those are read.
@@ -110,11 +111,11 @@ class SearchBackend:
             search_document=RawSQL(DOCUMENT_SQL, [], output_field=TextField()),
         ).filter(search_unsegmented=True)
         return articles.filter(
-            reduce(and_, (Q(search_document__icontains=term) for term in substrings))
+            reduce(and_, (Q(search_document__contains=term) for term in substrings))
         )
 
-    def word_filter(self, query: SearchQuery) -> Q | RawSQL:
-        """A condition: the article contains every word term."""
+    def with_words(self, articles: QuerySet, query: SearchQuery) -> QuerySet:
+        """``articles`` that contain every word term (unranked)."""
         raise NotImplementedError
 
     def ranked(self, articles: QuerySet, query: SearchQuery, edge: Edge | None) -> QuerySet:
@@ -143,8 +144,15 @@ class SQLiteBackend(SearchBackend):
     Ranked by bm25 with column weights title 10, summary 4, body 1 (lower is better).
     """
 
-    # The partial index's own predicate, written the same way, so SQLite uses it.
-    unsegmented_sql = f"{DOCUMENT_SQL} GLOB '*[{UNSEGMENTED_CLASS}]*'"
+    # The partial index's own predicate, written the same way, in a subquery that must use
+    # it (INDEXED BY): left to itself, the planner prefers a live() index and then runs
+    # the GLOB over every live article.
+    unsegmented_sql = (
+        '"articles_article"."id" IN (SELECT "id" FROM "articles_article" '
+        "INDEXED BY article_unsegmented_idx "
+        f'WHERE ("title" || \' \' || "summary" || \' \' || "body") '
+        f"GLOB '*[{UNSEGMENTED_CLASS}]*')"
+    )
     weights = (10.0, 4.0, 1.0)
 
     @staticmethod
@@ -152,14 +160,16 @@ class SQLiteBackend(SearchBackend):
         """Every word as an FTS5 string (quotes doubled), all required."""
         return " ".join('"{}"'.format(word.replace('"', '""')) for word in words)
 
-    def word_filter(self, query: SearchQuery) -> RawSQL:
+    def with_words(self, articles: QuerySet, query: SearchQuery) -> QuerySet:
         # The unary + keeps SQLite from driving the query from the (possibly huge) list of
-        # matches: the partial index of unsegmented-script articles must drive it.
-        return RawSQL(
-            '+"articles_article"."id" IN '
-            "(SELECT rowid FROM articles_search WHERE articles_search MATCH %s)",
-            [self.match_expression(query.words)],
-            output_field=BooleanField(),
+        # matches: the index of unsegmented-script articles must drive it.
+        return articles.filter(
+            RawSQL(
+                '+"articles_article"."id" IN '
+                "(SELECT rowid FROM articles_search WHERE articles_search MATCH %s)",
+                [self.match_expression(query.words)],
+                output_field=BooleanField(),
+            )
         )
 
     def window_edge(self, query: SearchQuery, window: int) -> int | None:
@@ -225,11 +235,11 @@ class PostgresBackend(SearchBackend):
             (PgSearchQuery(word, config=self.config, search_type="phrase") for word in words),
         )
 
-    def word_filter(self, query: SearchQuery) -> Q:
-        matches = Article.objects.alias(search_vector=self.vector).filter(
+    def with_words(self, articles: QuerySet, query: SearchQuery) -> QuerySet:
+        # On the row itself, so the GIN index answers both this and the marker lexeme.
+        return articles.alias(search_vector=self.vector).filter(
             search_vector=self.tsquery(query.words)
         )
-        return Q(pk__in=matches.values("pk"))
 
     def window_edge(self, query: SearchQuery, window: int) -> Edge | None:
         """Found by walking the primary key backwards when most articles match (it stops
