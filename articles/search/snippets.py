@@ -58,6 +58,7 @@ def substring_snippet(text: str, terms: tuple[str, ...], width: int = 160) -> Sa
     Used for terms matched as substrings (scripts written without spaces), which
     the databases' own snippet functions cannot highlight.
     """
+    text = text.replace(START, "").replace(STOP, "")
     folded = text.casefold()
     found = [i for i in (folded.find(term.casefold()) for term in terms) if i >= 0]
     if not found:
