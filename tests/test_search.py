@@ -242,6 +242,15 @@ def test_snippets_highlight_and_never_let_body_markup_through(client):
 
 
 @pytest.mark.django_db
+def test_snippet_comes_from_the_text_not_the_title(client):
+    make_article(title="Gannet news", summary="Seabirds.", body="<p>The gannet dives.</p>")
+    html = search(client, "gannet").content.decode()
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', html, re.S).group(1)
+    assert "The <mark>gannet</mark> dives" in snippet
+    assert "Gannet" not in snippet
+
+
+@pytest.mark.django_db
 def test_page_has_a_labelled_form_a_count_and_is_not_indexed(client):
     article = make_article(title="Lighthouse keepers meet", tags=["coast"])
     response = search(client, "lighthouse")

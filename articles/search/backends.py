@@ -40,7 +40,14 @@ from django.db.models.expressions import RawSQL
 from ..models import Article
 from .query import SearchQuery
 from .scripts import UNSEGMENTED_CLASS, UNSEGMENTED_MARKER
-from .snippets import START, STOP, from_marked_html, html_to_text, substring_snippet
+from .snippets import (
+    ELLIPSIS,
+    START,
+    STOP,
+    from_marked_html,
+    html_to_text,
+    substring_snippet,
+)
 
 NEWEST_FIRST = ("-publish_at", "-number")
 # Columns in the same order as in the partial index of migration 0003.
@@ -201,15 +208,22 @@ class SQLiteBackend(SearchBackend):
         ).order_by("search_score", *NEWEST_FIRST)
 
     def word_snippets(self, query: SearchQuery, ids: list[int]) -> dict[int, str]:
+        """From the body, else the summary: the title is on the page already."""
         placeholders = ", ".join(["%s"] * len(ids))
+        snippet = "snippet(articles_search, {}, %s, %s, %s, 24)"
         sql = (
-            "SELECT rowid, snippet(articles_search, -1, %s, %s, %s, 24) FROM articles_search "
+            f"SELECT rowid, {snippet.format(2)}, {snippet.format(1)} FROM articles_search "
             f"WHERE articles_search MATCH %s AND rowid IN ({placeholders})"
         )
-        params = [START, STOP, "\u2026", self.match_expression(query.words), *ids]
+        marks = [START, STOP, ELLIPSIS]
+        params = [*marks, *marks, self.match_expression(query.words), *ids]
         with connections[Article.objects.db].cursor() as cursor:
             cursor.execute(sql, params)
-            return {pk: from_marked_html(snippet) for pk, snippet in cursor.fetchall()}
+            rows = cursor.fetchall()
+        return {
+            pk: from_marked_html(body if START in body or START not in summary else summary)
+            for pk, body, summary in rows
+        }
 
 
 class PostgresBackend(SearchBackend):
