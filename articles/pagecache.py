@@ -34,7 +34,8 @@ from django.utils.cache import patch_cache_control
 from .models import Article
 
 GENERATION_KEY = "newsroom:generation"
-SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/")
+# Search results are one-off pages: caching each distinct ?q= would only fill the cache.
+SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/", "/search/")
 NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 

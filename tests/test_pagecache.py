@@ -130,3 +130,9 @@ def test_an_imported_batch_makes_cached_pages_stale(
         report = import_wire(wire_files([tmp_path]))
     assert report.created == 1
     assert b"Fresh from the wire" in client.get("/").content
+
+
+def test_search_results_are_not_stored(client):
+    make_article(title="Searchable story")
+    client.get("/search/", {"q": "searchable"})
+    assert "X-Page-Cache" not in client.get("/search/", {"q": "searchable"})
