@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from taggit.models import Tag
 
 from articles.models import Article, Source
@@ -205,8 +206,6 @@ def test_dry_run_after_an_import_reports_unchanged_and_updated(tmp_path):
 
 
 def test_batch_size_must_be_positive(tmp_path):
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="at least 1"):
         call_command("import_wire", str(tmp_path), batch_size=0)
 

@@ -10,6 +10,7 @@ from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag, TaggedItem
 
+from articles.ingest.frontmatter import parse_wire_text
 from articles.ingest.runner import import_wire, wire_files
 from articles.ingest.writer import StoryWriter
 from articles.models import Article, Source
@@ -52,15 +53,19 @@ def raising_tags_step(monkeypatch):
     monkeypatch.setattr(StoryWriter, "tagged_items", tagged_items)
 
 
-@pytest.mark.parametrize("breakage", ["broken_tags_step", "raising_tags_step"])
-def test_a_database_failure_in_one_file_leaves_nothing_of_it(tmp_path, request, breakage):
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [("broken_tags_step", "taggit_taggeditem"), ("raising_tags_step", "failed on purpose")],
+)
+def test_a_database_failure_in_one_file_leaves_nothing_of_it(tmp_path, request, breakage, reason):
     request.getfixturevalue(breakage)
     corpus(tmp_path, range(1, 7), tags='["energy", "ai"]', source='"Fresh Agency"')
     status, out, err = run_import(tmp_path)
     assert status == 1
     assert "5 created, 0 updated, 0 unchanged, 1 failed" in out
     assert err.startswith(f"{tmp_path / '00003.md'}: ")
-    assert "IntegrityError" in err or "UNIQUE" in err or "unique" in err or "on purpose" in err
+    assert reason in err
+    assert len(err.strip().splitlines()) == 1
     assert not Article.objects.filter(number=FAILING).exists()
     assert sorted(Article.objects.values_list("number", flat=True)) == [1, 2, 4, 5, 6]
     for article in Article.objects.all():
@@ -179,8 +184,6 @@ def test_bulk_created_articles_send_the_same_save_signal(tmp_path):
 
 def test_bulk_and_single_paths_store_the_same_row(tmp_path):
     """The fast path and StoryWriter.write prepare rows identically."""
-    from articles.ingest.frontmatter import parse_wire_text
-
     text = wire(
         1,
         title="Same <Row>",
@@ -211,3 +214,16 @@ def test_import_wire_function_counts_and_calls_back(tmp_path):
     assert (report.created, report.failed, report.total) == (3, 1, 4)
     assert report.summary() == "3 created, 0 updated, 0 unchanged, 1 failed"
     assert (str(tmp_path / "bad.md"), "failed", report.failures[0][1]) in seen
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite connection settings")
+def test_sqlite_import_settings_apply_during_the_import_and_are_restored(tmp_path):
+    raw = connection.cursor().connection  # the DB-API connection
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    during = []
+    import_wire(
+        wire_files([corpus(tmp_path, [1])]),
+        on_result=lambda *r: during.append(raw.execute("PRAGMA cache_size").fetchone()[0]),
+    )
+    assert during == [-32768]
+    assert raw.execute("PRAGMA cache_size").fetchone()[0] == before
