@@ -1,5 +1,8 @@
 import pytest
 
+from articles.roles import CONTRIBUTORS, EDITORS, WIRE_DESK
+from tests.factories import make_user
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
@@ -14,3 +17,27 @@ def _simple_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def _signed_in(client, username: str, group: str):
+    user = make_user(username, groups=(group,))
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def contributor(client):
+    """A member of Contributors, signed in on ``client``."""
+    return _signed_in(client, "carla", CONTRIBUTORS)
+
+
+@pytest.fixture
+def editor(client):
+    """A member of Editors, signed in on ``client``."""
+    return _signed_in(client, "eddie", EDITORS)
+
+
+@pytest.fixture
+def wire_desk(client):
+    """A member of the Wire desk, signed in on ``client``."""
+    return _signed_in(client, "wanda", WIRE_DESK)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from articles import admin_import
 from articles.admin import TagListFilter
 from articles.models import Article
-from articles.roles import EDITORS, WIRE_DESK
+from articles.roles import EDITORS
 from tests.factories import make_article, make_source, make_user
 from tests.test_permissions import form_data
 
@@ -51,20 +51,6 @@ def zip_of(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             archive.writestr(name, data)
     return buffer.getvalue()
-
-
-@pytest.fixture
-def editor(client):
-    user = make_user("eddie", groups=(EDITORS,))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def wire_desk(client):
-    user = make_user("wanda", groups=(WIRE_DESK,))
-    client.force_login(user)
-    return user
 
 
 def listed(response) -> set[int]:

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from articles.roles import CONTRIBUTORS, EDITORS, WIRE_DESK
 from tests.factories import make_article, make_source, make_user
 
 pytestmark = pytest.mark.django_db
@@ -64,27 +63,6 @@ def action_post(client, action, *articles):
         reverse(CHANGELIST),
         {"action": action, "_selected_action": [a.pk for a in articles], "index": 0},
     )
-
-
-@pytest.fixture
-def contributor(client):
-    user = make_user("carla", groups=(CONTRIBUTORS,))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def editor(client):
-    user = make_user("eddie", groups=(EDITORS,))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def wire_desk(client):
-    user = make_user("wanda", groups=(WIRE_DESK,))
-    client.force_login(user)
-    return user
 
 
 # Contributors ---------------------------------------------------------------------
