@@ -5,6 +5,12 @@ from tests.factories import make_user
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s a user; the tests check permissions, not hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test writes uploads and QR codes to a folder of its own."""
     settings.MEDIA_ROOT = tmp_path / "media"
