@@ -97,7 +97,24 @@ def import_wire(
     writer = StoryWriter(user=user)
     with _bulk_write_settings():
         _import(sources, writer, report, dry_run, batch_size, on_result)
+    if report.created + report.updated >= ANALYZE_AFTER_ROWS:
+        refresh_planner_statistics()
     return report
+
+
+# Query planners choose indexes from table statistics. After a large import they are
+# stale or missing: related-article queries then took 117 s on PostgreSQL and 10x
+# longer on SQLite. ANALYZE takes about 0.1 s on SQLite at 100,000 articles.
+ANALYZE_AFTER_ROWS = 1000
+ANALYZED_TABLES = ("articles_article", "articles_source", "taggit_tag", "taggit_taggeditem")
+
+
+def refresh_planner_statistics() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute(f"ANALYZE {', '.join(ANALYZED_TABLES)}")
 
 
 def _import(
