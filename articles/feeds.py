@@ -22,6 +22,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
+from .links import source_path, tag_path
 from .metadata import image_url
 from .models import Article, Source
 from .syndication import (
@@ -31,8 +32,6 @@ from .syndication import (
     conditional_feed_response,
     feed_articles,
     last_changed,
-    source_path,
-    tag_path,
     xml_safe,
 )
 

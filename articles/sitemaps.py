@@ -25,8 +25,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from taggit.models import Tag
 
+from .links import source_path, tag_path
 from .models import Article, Source
-from .syndication import last_changed, source_path, tag_path, xml_safe
+from .syndication import last_changed, xml_safe
 
 NEWS_SECTION = "news"
 NEWS_WINDOW = dt.timedelta(hours=48)  # Google News lists articles from the last two days

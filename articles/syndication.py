@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
@@ -40,20 +39,6 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
-
-
-def tag_path(slug: str) -> str:
-    try:
-        return reverse("articles:tag", kwargs={"slug": slug})
-    except NoReverseMatch:
-        return f"/tags/{slug}/"
-
-
-def source_path(slug: str) -> str:
-    try:
-        return reverse("articles:source", kwargs={"slug": slug})
-    except NoReverseMatch:
-        return f"/sources/{slug}/"
 
 
 def xml_safe(text: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 
+from articles import links
+
 register = template.Library()
 
 
@@ -26,3 +28,15 @@ def prefetched_tags(article) -> list:
     """The article's tags if they were prefetched, else none: a card never costs a query."""
     cache = getattr(article, "_prefetched_objects_cache", {})
     return list(cache["tags"]) if "tags" in cache else []
+
+
+@register.filter
+def tag_path(tag) -> str:
+    """The path of a tag's page: ``{{ tag|tag_path }}``."""
+    return links.tag_path(tag.slug)
+
+
+@register.filter
+def source_path(source) -> str:
+    """The path of a source's page: ``{{ source|source_path }}``."""
+    return links.source_path(source.slug)

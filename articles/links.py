@@ -1,0 +1,33 @@
+"""Paths of tag and source pages, built without a URL reverse per link.
+
+A listing of 20 cards links every tag and source: ``{% url %}`` for each cost about
+1.5 ms a page. The pattern is reversed once; the slug is quoted into it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from urllib.parse import quote
+
+from django.urls import reverse
+
+_PLACEHOLDER = "slug-placeholder"
+
+
+@cache
+def _around_slug(view_name: str) -> tuple[str, str]:
+    head, tail = reverse(view_name, kwargs={"slug": _PLACEHOLDER}).split(_PLACEHOLDER)
+    return head, tail
+
+
+def slug_path(view_name: str, slug: str) -> str:
+    head, tail = _around_slug(view_name)
+    return f"{head}{quote(slug, safe='')}{tail}"
+
+
+def tag_path(slug: str) -> str:
+    return slug_path("articles:tag", slug)
+
+
+def source_path(slug: str) -> str:
+    return slug_path("articles:source", slug)
