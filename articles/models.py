@@ -29,7 +29,7 @@ WIRE_NUMBER_MAX = 999_999_999
 LOCAL_NUMBER_START = WIRE_NUMBER_MAX + 1
 
 # A canonical path: /YYYYMM/<number>-<slug>, with no trailing slash.
-ARTICLE_PATH_RE = re.compile(r"^/(?P<yyyymm>\d{6})/(?P<number>\d{1,18})-(?P<slug>[\w-]+)$")
+ARTICLE_PATH_RE = re.compile(r"\A/(?P<yyyymm>\d{6})/(?P<number>\d{1,18})-(?P<slug>[\w-]+)\Z")
 
 BODY_EXTENSIONS = {
     "Bold": True,

@@ -206,7 +206,7 @@ def _path(value: Any, number: int) -> str | None:
     """
     if not isinstance(value, str):
         return None
-    match = ARTICLE_PATH_RE.fullmatch(value)  # fullmatch: "$" alone lets a final "\n" through
+    match = ARTICLE_PATH_RE.match(value)
     if not match or int(match["number"]) != number or len(value) > _field_limit("path"):
         return None
     return value
