@@ -24,8 +24,6 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
-    "q": {"cite"},
-    "blockquote": {"cite"},
 }
 
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}

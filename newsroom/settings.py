@@ -165,6 +165,11 @@ CACHES = {
 NEWSROOM_PAGE_CACHE_SECONDS = int(
     os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300" if REDIS_URL else "0")
 )
+if NEWSROOM_PAGE_CACHE_SECONDS > 0 and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "NEWSROOM_PAGE_CACHE_SECONDS needs REDIS_URL: a cache private to each server process "
+        "would keep serving an unpublished article from the processes that did not see the edit."
+    )
 # Cache-Control max-age for anonymous public pages: opt-in, since a proxy cannot be told
 # that an article was unpublished. Never reaches past the next scheduled change.
 NEWSROOM_HTTP_MAX_AGE = int(os.environ.get("NEWSROOM_HTTP_MAX_AGE", "0"))

@@ -205,3 +205,49 @@ def test_bad_files_fail_with_a_one_line_reason(name, reason):
 def test_more_bad_inputs(data, reason):
     with pytest.raises(WireError, match=reason):
         parse_wire_bytes(data)
+
+
+def test_yaml_alias_bombs_and_self_references_are_refused_fast():
+    lines = ["---", 'title: "Bomb"', 'date: "2026-01-01"', "article_id: 1", 'l0: &a0 ["x"]']
+    for level in range(1, 9):
+        lines.append(f"l{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]")
+    lines += ["---", "<p>body</p>"]
+    with pytest.raises(WireError, match="aliases"):
+        parse_wire_text("\n".join(lines))
+    with pytest.raises(WireError, match="aliases"):
+        parse_wire_text('---\ntitle: "Loop"\narticle_id: 2\nx: &x [*x]\n---\n<p>b</p>')
+
+
+def test_deeply_nested_front_matter_is_refused_not_a_crash():
+    deep_yaml = "---\ntitle: T\narticle_id: 3\nx: " + "[" * 50 + "]" * 50 + "\n---\n"
+    with pytest.raises(WireError, match="nested"):
+        parse_wire_text(deep_yaml)
+    deep_toml = (
+        '+++\ntitle = "T"\ndate = "2026-01-01"\narticle_id = 4\nx = '
+        + "[" * 5000
+        + "]" * 5000
+        + "\n+++\n"
+    )
+    with pytest.raises(WireError):
+        parse_wire_text(deep_toml)
+
+
+@pytest.mark.django_db
+def test_an_unexpected_parser_error_fails_only_its_file(tmp_path, monkeypatch):
+    from articles.ingest import runner
+
+    real = runner.parse_wire_bytes
+
+    def parse(data: bytes):
+        if b"explode" in data:
+            raise MemoryError("parser blew up")
+        return real(data)
+
+    monkeypatch.setattr(runner, "parse_wire_bytes", parse)
+    (tmp_path / "a.md").write_text("+++\ntitle = 'explode'\n+++\n")
+    (tmp_path / "b.md").write_text(
+        '+++\ntitle = "Fine"\ndate = "2026-01-01"\narticle_id = 7\n+++\n'
+    )
+    report = runner.import_wire(runner.wire_files([tmp_path]), dry_run=True)
+    assert report.created == 1
+    assert report.failures == [(str(tmp_path / "a.md"), "unreadable front matter (MemoryError)")]

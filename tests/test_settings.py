@@ -73,3 +73,24 @@ def test_check_deploy_still_warns_about_a_short_secret_key(tmp_path):
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+def test_page_cache_without_a_shared_cache_refuses_to_start():
+    result = run(
+        ["-c", "import newsroom.settings"], **production_env(), NEWSROOM_PAGE_CACHE_SECONDS="300"
+    )
+    assert result.returncode != 0
+    assert "NEWSROOM_PAGE_CACHE_SECONDS needs REDIS_URL" in result.stderr
+
+
+def test_page_cache_is_on_by_default_with_redis():
+    code = "from django.conf import settings; print(settings.NEWSROOM_PAGE_CACHE_SECONDS)"
+    env = {**production_env(), "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    result = run(
+        [
+            "-c",
+            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='newsroom.settings'; {code}",
+        ],
+        **env,
+    )
+    assert result.stdout.strip() == "300", result.stderr

@@ -55,6 +55,7 @@ def parse_front_matter(kind: str, front: str) -> dict[str, Any]:
             raise WireError(f"malformed TOML front matter: {error}") from None
     else:
         try:
+            _refuse_aliases_and_deep_nesting(front)
             data = yaml.load(front, Loader=_SafeLoader)
         except yaml.YAMLError as error:
             reason = " ".join(str(error).split())
@@ -66,7 +67,30 @@ def parse_front_matter(kind: str, front: str) -> dict[str, Any]:
 
 def parse_wire_text(text: str) -> WireStory:
     kind, front, body = split_front_matter(text)
-    return story_from_mapping(parse_front_matter(kind, front), body, text)
+    try:
+        return story_from_mapping(parse_front_matter(kind, front), body, text)
+    except RecursionError:
+        raise WireError("front matter is nested too deeply") from None
+
+
+MAX_YAML_DEPTH = 20
+
+
+def _refuse_aliases_and_deep_nesting(front: str) -> None:
+    """Wire front matter is untrusted: a few lines of YAML aliases can expand to
+    billions of values (a "billion laughs" file) or refer to themselves. Plain front
+    matter needs neither aliases nor deep nesting, so both are refused up front.
+    """
+    depth = 0
+    for event in yaml.parse(front, Loader=_SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise WireError("YAML aliases (*name) are not allowed in front matter")
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise WireError(f"front matter is nested more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
 
 
 def parse_wire_bytes(data: bytes) -> WireStory:

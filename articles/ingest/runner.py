@@ -139,6 +139,8 @@ def _import(
             batch.append((name, parse_wire_bytes(read())))
         except WireError as error:
             record(name, "failed", str(error))
+        except Exception as error:  # a parser bug must fail this file only, never the run
+            record(name, "failed", f"unreadable front matter ({type(error).__name__})")
         if len(batch) >= batch_size:
             _write_batch(batch, writer, dry_run, record)
             batch = []
