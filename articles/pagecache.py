@@ -73,14 +73,24 @@ def next_transition(now: dt.datetime) -> dt.datetime:
     return min((moment for moment in row or () if moment), default=NEVER)
 
 
+# The transition of one generation, remembered in this process: it holds from the
+# moment it was computed until it passes, since nothing else changes within a
+# generation. Saves a cache round trip on every request.
+_remembered: tuple[str, dt.datetime, dt.datetime] | None = None  # generation, from, transition
+
+
 def cache_epoch(now: dt.datetime) -> tuple[str, dt.datetime]:
     """(generation, next transition) for building page keys; one lookup per generation."""
+    global _remembered
     generation = current_generation()
+    if _remembered and _remembered[0] == generation and _remembered[1] <= now < _remembered[2]:
+        return generation, _remembered[2]
     key = f"newsroom:transition:{generation}"
     transition = cache.get(key)
     if transition is None or transition <= now:
         transition = next_transition(now)
         cache.set(key, transition, None if transition == NEVER else _seconds(now, transition))
+    _remembered = (generation, now, transition)
     return generation, transition
 
 
