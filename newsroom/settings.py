@@ -6,6 +6,7 @@ which is required as soon as debug mode is off. The README lists them all.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -155,7 +156,12 @@ STORAGES = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Sites sharing one Redis database must never serve each other's pages.
+            "KEY_PREFIX": hashlib.sha256(SITE_URL.encode()).hexdigest()[:12],
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}
     )

@@ -94,3 +94,15 @@ def test_page_cache_is_on_by_default_with_redis():
         **env,
     )
     assert result.stdout.strip() == "300", result.stderr
+
+
+def test_sites_sharing_one_redis_database_use_different_cache_keys():
+    code = "from django.conf import settings; print(settings.CACHES['default']['KEY_PREFIX'])"
+    script = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='newsroom.settings'; {code}"
+    prefixes = {
+        run(
+            ["-c", script], **{**production_env(), "REDIS_URL": "redis://h:6379/1", "SITE_URL": url}
+        ).stdout.strip()
+        for url in ("https://a.example.com", "https://b.example.com")
+    }
+    assert len(prefixes) == 2 and "" not in prefixes
