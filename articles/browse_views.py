@@ -86,14 +86,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if tag is None:
         raise Http404("No such tag")
     articles = Article.objects.live().for_listing().filter(pk__in=tagged_ids(tag=tag))
-    page = paginate(request, articles, allow_empty=False)
-    context = {
-        "tag": tag,
-        "page": page,
-        "articles": page.object_list,
-        "canonical": absolute(request.path, page_query(page)),
-    }
-    return render(request, "articles/tag_detail.html", context)
+    return render_listing(request, "articles/tag_detail.html", articles, tag=tag)
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -101,14 +94,18 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if source is None:
         raise Http404("No such source")
     articles = Article.objects.live().for_listing().filter(source=source)
+    return render_listing(request, "articles/source_detail.html", articles, source=source)
+
+
+def render_listing(request: HttpRequest, template: str, articles, **context) -> HttpResponse:
+    """A paginated page of ``articles``; a listing with no live article is a 404."""
     page = paginate(request, articles, allow_empty=False)
-    context = {
-        "source": source,
+    context |= {
         "page": page,
         "articles": page.object_list,
         "canonical": absolute(request.path, page_query(page)),
     }
-    return render(request, "articles/source_detail.html", context)
+    return render(request, template, context)
 
 
 # The date archive ------------------------------------------------------------------
@@ -203,12 +200,6 @@ def archive_month(request: HttpRequest, year: str, month: str) -> HttpResponse:
     articles = (
         Article.objects.live().for_listing().filter(publish_at__gte=start, publish_at__lt=end)
     )
-    page = paginate(request, articles, allow_empty=False)
-    context = {
-        "year": year_number,
-        "month": start,
-        "page": page,
-        "articles": page.object_list,
-        "canonical": absolute(request.path, page_query(page)),
-    }
-    return render(request, "articles/archive_month.html", context)
+    return render_listing(
+        request, "articles/archive_month.html", articles, year=year_number, month=start
+    )

@@ -40,9 +40,8 @@ def broken_tags_step(monkeypatch):
     monkeypatch.setattr(StoryWriter, "tagged_items", tagged_items)
 
 
-@pytest.fixture
-def raising_tags_step(monkeypatch):
-    """Make the tags step of one story raise IntegrityError outright."""
+def make_tags_step_raise(monkeypatch) -> None:
+    """From now on, the tags step of story FAILING raises IntegrityError outright."""
     original = StoryWriter.tagged_items
 
     def tagged_items(self, article, tag_ids):
@@ -51,6 +50,11 @@ def raising_tags_step(monkeypatch):
         return original(self, article, tag_ids)
 
     monkeypatch.setattr(StoryWriter, "tagged_items", tagged_items)
+
+
+@pytest.fixture
+def raising_tags_step(monkeypatch):
+    make_tags_step_raise(monkeypatch)
 
 
 @pytest.mark.parametrize(
@@ -97,14 +101,7 @@ def test_failed_update_keeps_the_stored_article_whole(tmp_path, monkeypatch):
     run_import(tmp_path)
     stored = Article.objects.values().get(number=FAILING)
 
-    original = StoryWriter.tagged_items
-
-    def tagged_items(self, article, tag_ids):
-        if article.number == FAILING:
-            raise IntegrityError("tags step failed on purpose")
-        return original(self, article, tag_ids)
-
-    monkeypatch.setattr(StoryWriter, "tagged_items", tagged_items)
+    make_tags_step_raise(monkeypatch)
     write(tmp_path, "a.md", wire(FAILING, title="Changed", tags='["new"]'))
     write(tmp_path, "b.md", wire(9, title="Changed too"))
     status, out, err = run_import(tmp_path)
