@@ -83,6 +83,10 @@ def cache_epoch(now: dt.datetime) -> tuple[str, dt.datetime]:
     """(generation, next transition) for building page keys; one lookup per generation."""
     global _remembered
     generation = current_generation()
+    if not settings.NEWSROOM_SHARED_CACHE:
+        # A cache private to this process never hears of another process's writes, so
+        # its remembered transition could be too late: ask the database (two seeks).
+        return generation, next_transition(now)
     if _remembered and _remembered[0] == generation and _remembered[1] <= now < _remembered[2]:
         return generation, _remembered[2]
     key = f"newsroom:transition:{generation}"

@@ -166,6 +166,8 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}
     )
 }
+# Only a shared cache is seen by every server process (see articles/pagecache.py).
+NEWSROOM_SHARED_CACHE = bool(REDIS_URL)
 # Seconds a rendered public page may be served from the cache (see articles/pagecache.py);
 # on by default only with a shared cache.
 NEWSROOM_PAGE_CACHE_SECONDS = int(

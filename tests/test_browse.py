@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from articles import links
 from articles.models import Article
 from tests.factories import make_article, make_source
 
@@ -214,3 +215,13 @@ def test_listing_query_count_does_not_grow_with_the_articles(client, settings, u
     settings.NEWSROOM_PAGE_SIZE = 3
     few, many = _listing_queries(client, url, 5), _listing_queries(client, url, 40)
     assert few == many <= 4
+
+
+@pytest.mark.parametrize("path", ["/tags/%00/", "/tags/%00/feed/", "/tags/a%2Fb/"])
+def test_tag_addresses_with_control_or_slash_characters_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_unicode_tag_pages_still_work(client):
+    make_article(title="Zurich story", tags=["Zürich"])
+    assert client.get(links.tag_path("zürich")).status_code == 200

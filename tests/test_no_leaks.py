@@ -33,6 +33,7 @@ STATES = ("live", "draft", "scheduled", "expired")
 @pytest.fixture(params=["page cache off", "page cache on"])
 def page_cache(request, settings):
     settings.NEWSROOM_PAGE_CACHE_SECONDS = 300 if request.param == "page cache on" else 0
+    settings.NEWSROOM_SHARED_CACHE = True  # one test process: its cache is shared
     cache.clear()
     yield
     cache.clear()

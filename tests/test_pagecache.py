@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def page_cache_on(settings):
     settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    settings.NEWSROOM_SHARED_CACHE = True  # one test process: its cache is shared
     cache.clear()
     yield
     cache.clear()
@@ -136,3 +137,15 @@ def test_search_results_are_not_stored(client):
     make_article(title="Searchable story")
     client.get("/search/", {"q": "searchable"})
     assert "X-Page-Cache" not in client.get("/search/", {"q": "searchable"})
+
+
+def test_without_a_shared_cache_another_process_write_is_seen_at_once(settings):
+    """Another process's write bumps nothing here: the transition must come from the DB."""
+    from articles.pagecache import cache_epoch
+
+    settings.NEWSROOM_SHARED_CACHE = False
+    now = timezone.now()
+    make_article(title="Later", publish_at=now + dt.timedelta(hours=2))
+    assert cache_epoch(now)[1] == now + dt.timedelta(hours=2)
+    make_article(title="Sooner", publish_at=now + dt.timedelta(minutes=5))  # no commit hook runs
+    assert cache_epoch(now)[1] == now + dt.timedelta(minutes=5)
