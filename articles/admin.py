@@ -195,7 +195,7 @@ class ArticleAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     # Queries --------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("tags")
+        return super().get_queryset(request).with_tags()
 
     def get_changelist(self, request, **kwargs):
         return ArticleChangeList

@@ -23,7 +23,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_protect
 
-from .ingest.runner import MAX_FILE_BYTES, WIRE_SUFFIXES, WireSource, import_wire
+from .ingest.runner import MAX_FILE_BYTES, WIRE_SUFFIXES, WireSource, import_wire, one_line
 from .ingest.story import WireError
 from .models import Article
 
@@ -159,16 +159,12 @@ def _entry_reader(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> Callable[
                 # Never trust the declared size: read at most one byte past the limit.
                 data = stream.read(MAX_FILE_BYTES + 1)
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, OSError) as e:
-            raise WireError(f"cannot unpack from the archive: {_one_line(e)}") from None
+            raise WireError(f"cannot unpack from the archive: {one_line(e)}") from None
         if len(data) > MAX_FILE_BYTES:
             raise WireError(f"file is larger than {MAX_FILE_BYTES // MB} MB")
         return data
 
     return read
-
-
-def _one_line(error: Exception) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 # The form and the page --------------------------------------------------------------

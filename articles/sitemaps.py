@@ -40,12 +40,6 @@ def news_language(language_code: str | None = None) -> str:
     return code if code in {"zh-cn", "zh-tw"} else code.split("-")[0]
 
 
-def latest_change(articles: QuerySet) -> dt.datetime | None:
-    """The newest edit or go-live time among ``articles``, in one query."""
-    found = articles.aggregate(updated=Max("updated_at"), published=Max("publish_at"))
-    return _latest(found["updated"], found["published"])
-
-
 class SiteSitemap(Sitemap):
     """Locations under SITE_URL's scheme and host (and path prefix, if it has one)."""
 
@@ -73,9 +67,6 @@ class ArticleSitemap(SiteSitemap):
     def lastmod(self, item: Article) -> dt.datetime:
         return last_changed(item)
 
-    def get_latest_lastmod(self) -> dt.datetime | None:
-        return latest_change(Article.objects.live())
-
 
 class SmallSitemap(SiteSitemap):
     """A section read whole in one query (a site has few tags and sources): no COUNT first."""
@@ -99,9 +90,6 @@ class TagSitemap(SmallSitemap):
     def lastmod(self, item: Tag) -> dt.datetime:
         return item.last_change
 
-    def get_latest_lastmod(self) -> dt.datetime | None:
-        return latest_change(Article.objects.live().filter(tags__isnull=False))
-
 
 class SourceSitemap(SmallSitemap):
     def items(self) -> QuerySet:
@@ -118,9 +106,6 @@ class SourceSitemap(SmallSitemap):
 
     def lastmod(self, item: Source) -> dt.datetime:
         return item.last_change
-
-    def get_latest_lastmod(self) -> dt.datetime | None:
-        return latest_change(Article.objects.live())
 
 
 class NewsSitemap(SiteSitemap):
@@ -144,9 +129,6 @@ class NewsSitemap(SiteSitemap):
 
     def lastmod(self, item: Article) -> dt.datetime:
         return last_changed(item)
-
-    def get_latest_lastmod(self) -> dt.datetime | None:
-        return latest_change(self.recent())
 
     def get_urls(self, page=1, site=None, protocol=None) -> list[dict[str, Any]]:
         """Django's URL entries, plus what ``<news:news>`` needs (escaped by the template)."""

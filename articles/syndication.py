@@ -27,6 +27,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 from taggit.models import Tag
 
+from .filters import tagged_ids
 from .models import Article, Source
 from .pagecache import cache_epoch
 
@@ -56,14 +57,9 @@ def feed_articles(*, tag: Tag | None = None, source: Source | None = None) -> Qu
 
     Unsliced: feeds take ``[:FEED_SIZE]`` of it, and ``FeedVersion.of`` reads the same rows.
     """
-    articles = (
-        Article.objects.live()
-        .select_related("source")
-        .with_tags()
-        .order_by("-publish_at", "-number")
-    )
+    articles = Article.objects.live().for_listing()
     if tag is not None:
-        articles = articles.filter(tags=tag)
+        articles = articles.filter(pk__in=tagged_ids(tag=tag))
     if source is not None:
         articles = articles.filter(source=source)
     return articles

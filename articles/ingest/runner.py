@@ -190,10 +190,11 @@ def _write_batch(
         results = [error] * len(batch)
     for (name, _story), result in zip(batch, results, strict=True):
         if isinstance(result, Exception):
-            record(name, "failed", _one_line(result))
+            record(name, "failed", one_line(result))
         else:
             record(name, result.value)
 
 
-def _one_line(error: Exception) -> str:
+def one_line(error: Exception) -> str:
+    """An error message on one line, for reports."""
     return " ".join(str(error).split()) or type(error).__name__

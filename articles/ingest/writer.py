@@ -8,8 +8,8 @@ Every story is written whole or not at all. :meth:`StoryWriter.write` writes one
 story in a savepoint of its own. :meth:`StoryWriter.write_batch` is the fast path
 the importer uses: the new articles of a batch are inserted together in one
 savepoint, with their tags; if anything in that savepoint fails it is rolled back
-and every story of the batch is written again through :meth:`write`, one savepoint
-each, so the failure lands on the one story that caused it and the others are
+and every story of the batch is written again one by one (``_write_one``), one
+savepoint each, so the failure lands on the one story that caused it and the others are
 written. Both paths prepare rows the same way (``Article.prepare_for_save``: the
 body is sanitized, slug and path are filled) and send the same signals.
 """
