@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from taggit.models import Tag
 
 from . import admin_import
+from .links import absolute_url
 from .models import Article, Source
 from .publishing import ArticleAction, PublishNow, Unpublish, can_publish, execute_all
 
@@ -279,7 +279,7 @@ class ArticleAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     def live_url(self, obj: Article) -> str:
         if obj.pk is None:
             return "Given when the article is saved."
-        page, short = settings.SITE_URL + obj.path, settings.SITE_URL + obj.get_short_url()
+        page, short = absolute_url(obj.path), absolute_url(obj.get_short_url())
         if not obj.is_live:
             return format_html(
                 '{} — not live ({}). <a href="{}">Preview</a>', page, obj.state.label, obj.path

@@ -11,7 +11,6 @@ import datetime as dt
 import itertools
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.paginator import Page
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .filters import ArticleFilter, tagged_ids
+from .links import absolute_url
 from .models import Article, Source
 from .pagination import paginate
 
@@ -29,7 +29,7 @@ INDEX_YEARS = 100
 
 def absolute(path: str, query: dict | None = None) -> str:
     query_string = urlencode(query or {}, doseq=True)
-    return f"{settings.SITE_URL}{path}{'?' + query_string if query_string else ''}"
+    return absolute_url(f"{path}?{query_string}" if query_string else path)
 
 
 def page_query(page: Page) -> dict:

@@ -22,13 +22,12 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .links import source_path, tag_path
+from .links import absolute_url, source_path, tag_path
 from .metadata import image_url
 from .models import Article, Source
 from .syndication import (
     FEED_SIZE,
     FeedVersion,
-    absolute_url,
     conditional_feed_response,
     feed_articles,
     last_changed,

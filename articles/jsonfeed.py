@@ -15,12 +15,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from .links import absolute_url
 from .metadata import image_url
 from .models import Article
 from .syndication import (
     FEED_SIZE,
     FeedVersion,
-    absolute_url,
     conditional_feed_response,
     feed_articles,
     last_changed,

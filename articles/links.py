@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import quote
 
+from django.conf import settings
 from django.urls import reverse
 
 _PLACEHOLDER = "slug-placeholder"
@@ -31,3 +32,8 @@ def tag_path(slug: str) -> str:
 
 def source_path(slug: str) -> str:
     return slug_path("articles:source", slug)
+
+
+def absolute_url(path: str) -> str:
+    """``path`` under SITE_URL: what QR codes, feeds, sitemaps and canonical links print."""
+    return f"{settings.SITE_URL}{path}"

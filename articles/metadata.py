@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from .links import absolute_url
 from .models import Article
 
 # What json_script uses: these characters cannot end a <script> element once escaped.
@@ -23,14 +24,14 @@ JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0
 
 
 def canonical_url(article: Article) -> str:
-    return f"{settings.SITE_URL}{article.path}"
+    return absolute_url(article.path)
 
 
 def image_url(article: Article) -> str:
     """The lead image as an absolute URL, or "" when the article has none."""
     if article.image:
         url = article.image.url
-        return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
+        return url if url.startswith(("http://", "https://")) else absolute_url(url)
     return article.image_url or ""
 
 

@@ -14,9 +14,10 @@ from typing import Literal
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+
+from .links import absolute_url
 
 QRFormat = Literal["png", "svg"]
 CONTENT_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml"}
@@ -26,7 +27,7 @@ RENDER_VERSION = 1
 
 def qr_target(article) -> str:
     """The absolute URL a printed code leads to."""
-    return settings.SITE_URL + article.get_short_url()
+    return absolute_url(article.get_short_url())
 
 
 def render_qr(url: str, fmt: QRFormat) -> bytes:

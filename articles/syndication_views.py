@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from .links import absolute_url
 from .sitemaps import NEWS_SECTION, SECTIONS, NewsSitemap, section_summaries
-from .syndication import absolute_url
 
 XML = "application/xml; charset=utf-8"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import template
-from django.conf import settings
 
 from articles import links
 
@@ -20,7 +19,7 @@ def page_url(context, number: int, absolute: bool = False) -> str:
         query["page"] = str(number)
     query_string = query.urlencode()
     url = f"{request.path}?{query_string}" if query_string else request.path
-    return f"{settings.SITE_URL}{url}" if absolute else url
+    return links.absolute_url(url) if absolute else url
 
 
 @register.filter
