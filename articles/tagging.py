@@ -11,20 +11,28 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
 from taggit.models import Tag, TaggedItem
+
+from .prepared import PreparedQuery
+
+
+def _tag_pairs(content_type_id: int, object_ids: list[int]) -> QuerySet:
+    return (
+        TaggedItem.objects.filter(content_type_id=content_type_id, object_id__in=object_ids)
+        .order_by("tag__name")
+        .values_list("object_id", "tag_id", "tag__name", "tag__slug")
+    )
+
+
+_TAG_PAIRS = PreparedQuery(_tag_pairs)
 
 
 def attach_tags(articles: Sequence) -> None:
     if not articles:
         return
     content_type = ContentType.objects.get_for_model(type(articles[0]))
-    pairs = (
-        TaggedItem.objects.filter(
-            content_type_id=content_type.id, object_id__in=[a.pk for a in articles]
-        )
-        .order_by("tag__name")
-        .values_list("object_id", "tag_id", "tag__name", "tag__slug")
-    )
+    pairs = _TAG_PAIRS.rows(content_type_id=content_type.id, object_ids=[a.pk for a in articles])
     tags_of: dict[int, list[Tag]] = defaultdict(list)
     for object_id, tag_id, name, slug in pairs:
         tags_of[object_id].append(Tag(id=tag_id, name=name, slug=slug))

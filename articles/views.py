@@ -11,6 +11,7 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import condition
 
 from . import qr
+from .lookup import live_article
 from .models import Article
 from .pagination import paginate_uncounted
 
@@ -33,13 +34,12 @@ def can_preview(user) -> bool:
 def article_detail(
     request: HttpRequest, number: int, yyyymm: str = "", slug: str = ""
 ) -> HttpResponse:
-    detail = Article.objects.select_related("source").with_tags()
-    article = detail.live().filter(number=number).first()
+    article = live_article(number)
     preview = False
     if article is None:
         if not can_preview(request.user):
             raise Http404("No such article")
-        article = detail.filter(number=number).first()
+        article = Article.objects.select_related("source").with_tags().filter(number=number).first()
         if article is None:
             raise Http404("No such article")
         preview = True

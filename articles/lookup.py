@@ -1,0 +1,44 @@
+"""The public article page's lookup: one live article by number, with its source and tags.
+
+The hottest query of the site, so it is prepared once per process (see prepared.py)
+and reads only what a page shows: not the stored wire file (``wire_raw``,
+``wire_extra``), which can be many times the size of the body.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Article, Source
+from .prepared import PreparedQuery
+from .tagging import attach_tags
+
+_NOT_SHOWN = {"wire_raw", "wire_extra"}
+ARTICLE_FIELDS = tuple(
+    field.attname for field in Article._meta.concrete_fields if field.name not in _NOT_SHOWN
+)
+SOURCE_FIELDS = tuple(field.attname for field in Source._meta.concrete_fields)
+
+
+def _live_by_number(number: int, now) -> QuerySet:
+    return (
+        Article.objects.live(now)
+        .filter(number=number)
+        .values_list(*ARTICLE_FIELDS, *(f"source__{name}" for name in SOURCE_FIELDS))
+    )
+
+
+_LIVE_BY_NUMBER = PreparedQuery(_live_by_number)
+
+
+def live_article(number: int) -> Article | None:
+    """The live article numbered ``number``, its source and tags loaded (two queries)."""
+    rows = _LIVE_BY_NUMBER.rows(number=int(number), now=timezone.now())
+    if not rows:
+        return None
+    row, split = rows[0], len(ARTICLE_FIELDS)
+    article = Article.from_db("default", ARTICLE_FIELDS, row[:split])
+    article.source = Source.from_db("default", SOURCE_FIELDS, row[split:])
+    attach_tags([article])
+    return article
