@@ -9,10 +9,16 @@ has just gone live. Two things change what is live:
   the earliest future publish or expiry time of any published article, is looked
   up once per generation.
 
-Page keys contain both, so a write or a passing transition makes every older
-entry unreachable at once, with no job to run. The cache must be shared by all
-server processes (Redis: set ``REDIS_URL``), which is why the page cache only
-turns on when one is configured or ``NEWSROOM_PAGE_CACHE_SECONDS`` says so.
+Every stored page carries both, and is served only while the generation is still
+the current one and its transition has not passed, so a write or a passing
+transition makes every older page stale at once, with no job to run. The cache
+must be shared by all server processes (Redis: set ``REDIS_URL``), which is why the
+page cache only turns on with one.
+
+A hit costs one cache round trip (the generation and the page, read together) and
+is served twice over by the same code: by :class:`PageCacheMiddleware`, first in
+``MIDDLEWARE``, and before Django runs at all by the WSGI wrapper
+:class:`PageCacheApp` (newsroom/wsgi.py), which is what makes cached pages cheap.
 
 Browsers and proxies are told nothing by default: a proxy cannot be told that an
 article was unpublished. ``NEWSROOM_HTTP_MAX_AGE`` opts in to ``Cache-Control:
@@ -24,10 +30,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from http import HTTPStatus
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
 from django.db.models import Subquery
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
@@ -102,59 +113,163 @@ def _seconds(now: dt.datetime, later: dt.datetime) -> int:
     return max(1, int((later - now).total_seconds()))
 
 
+class StoredPage(NamedTuple):
+    """A rendered page as the cache keeps it: the final status, headers and bytes."""
+
+    generation: str
+    transition: float  # timestamp of the next transition when it was rendered
+    stored_at: float
+    status: int
+    headers: list[tuple[str, str]]
+    content: bytes
+
+
+def is_cacheable_request(request: HttpRequest) -> bool:
+    """Anonymous GET or HEAD of a public page, for a host Django would answer."""
+    if request.method not in {"GET", "HEAD"} or request.path.startswith(SKIPPED_PREFIXES):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return False  # SecurityMiddleware answers with a redirect
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False  # Django answers 400
+    return True
+
+
+def is_cacheable_response(response: HttpResponse) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
+    )
+
+
+def page_key(request: HttpRequest) -> str:
+    """From the request line as the server received it, so both servers of hits agree."""
+    meta = request.META
+    target = (
+        f"{meta.get('SCRIPT_NAME', '')}{meta.get('PATH_INFO', '')}?{meta.get('QUERY_STRING', '')}"
+    )
+    digest = hashlib.sha256(target.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"newsroom:page:{request.method}:{digest}"
+
+
+def cached_page(request: HttpRequest, now: dt.datetime) -> StoredPage | None:
+    """The stored page for ``request``, if it is still current: one cache round trip."""
+    key = page_key(request)
+    found = cache.get_many([GENERATION_KEY, key])
+    page = found.get(key)
+    if page is None or page.generation != found.get(GENERATION_KEY):
+        return None
+    if now.timestamp() >= page.transition:
+        return None
+    return page
+
+
+def store_page(
+    request: HttpRequest,
+    response: HttpResponse,
+    generation: str,
+    now: dt.datetime,
+    transition: dt.datetime,
+) -> None:
+    seconds = min(settings.NEWSROOM_PAGE_CACHE_SECONDS, _seconds(now, transition))
+    page = StoredPage(
+        generation,
+        transition.timestamp(),
+        now.timestamp(),
+        response.status_code,
+        list(response.items()),
+        response.content,
+    )
+    cache.set(page_key(request), page, seconds)
+
+
+def served_headers(page: StoredPage, now: dt.datetime) -> list[tuple[str, str]]:
+    """The stored headers for a hit: its ``Age``, and the opt-in max-age up to date."""
+    headers = [(name, value) for name, value in page.headers if name != "Cache-Control"]
+    cache_control = dict(page.headers).get("Cache-Control", "")
+    max_age = settings.NEWSROOM_HTTP_MAX_AGE
+    if max_age > 0 and "max-age" not in cache_control:
+        seconds_left = max(1, int(page.transition - now.timestamp()))
+        max_age = max(0, min(max_age, seconds_left - 1))
+        cache_control = f"public, max-age={max_age}"
+    if cache_control:
+        headers.append(("Cache-Control", cache_control))
+    # What a browser or proxy counts against any max-age the page was stored with.
+    headers.append(("Age", str(max(0, int(now.timestamp() - page.stored_at)))))
+    headers.append(("X-Page-Cache", "hit"))
+    return headers
+
+
+def _page_cache_on() -> bool:
+    return settings.NEWSROOM_PAGE_CACHE_SECONDS > 0
+
+
 class PageCacheMiddleware:
-    """Serve anonymous GET requests for public pages from the cache; store fresh 200s."""
+    """Serve anonymous GET requests for public pages from the cache; store fresh 200s.
+
+    First in ``MIDDLEWARE``, so what it stores is the final response, with the
+    headers every other middleware added.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        store_seconds = settings.NEWSROOM_PAGE_CACHE_SECONDS
         http_max_age = settings.NEWSROOM_HTTP_MAX_AGE
-        if not (store_seconds > 0 or http_max_age > 0) or not self._cacheable_request(request):
+        if not (_page_cache_on() or http_max_age > 0) or not is_cacheable_request(request):
             return self.get_response(request)
         now = timezone.now()
+        page = cached_page(request, now) if _page_cache_on() else None
+        if page is not None:
+            response = HttpResponse(page.content, status=page.status)
+            for name, value in served_headers(page, now):
+                response[name] = value
+            return response
+        # Read before rendering: a write during the render then leaves this page stale.
         generation, transition = cache_epoch(now)
-        key = self._key(request, generation, transition)
-        cached = cache.get(key) if store_seconds > 0 else None
-        if cached is not None:
-            cached["X-Page-Cache"] = "hit"
-            return self._with_http_caching(cached, now, transition, http_max_age)
         response = self.get_response(request)
-        if self._cacheable_response(response):
-            self._with_http_caching(response, now, transition, http_max_age)
-            if store_seconds > 0:
-                cache.set(key, response, min(store_seconds, _seconds(now, transition)))
+        if is_cacheable_response(response):
+            if _page_cache_on():
+                store_page(request, response, generation, now, transition)
                 response["X-Page-Cache"] = "miss"
+            _with_http_caching(response, now, transition, http_max_age)
         return response
 
-    @staticmethod
-    def _cacheable_request(request) -> bool:
-        return (
-            request.method in {"GET", "HEAD"}
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and not request.path.startswith(SKIPPED_PREFIXES)
-        )
 
-    @staticmethod
-    def _cacheable_response(response) -> bool:
-        cache_control = response.get("Cache-Control", "")
-        return (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
-        )
+class PageCacheApp:
+    """WSGI wrapper: answer page-cache hits before Django handles the request at all.
 
-    @staticmethod
-    def _key(request, generation: str, transition: dt.datetime) -> str:
-        url = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        return f"newsroom:page:{generation}:{transition.timestamp():.0f}:{request.method}:{url}"
+    A hit served here skips the request/response cycle, the middleware and the
+    signals; everything else, misses included, goes to Django, where
+    :class:`PageCacheMiddleware` stores pages. Both decide with the same functions.
+    """
 
-    @staticmethod
-    def _with_http_caching(response, now: dt.datetime, transition: dt.datetime, max_age: int):
-        """Let browsers and proxies keep the page, but never past the next transition."""
-        if max_age > 0 and "max-age" not in response.get("Cache-Control", ""):
-            max_age = min(max_age, _seconds(now, transition) - 1)
-            patch_cache_control(response, public=True, max_age=max(0, max_age))
-        return response
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if _page_cache_on():
+            request = WSGIRequest(environ)
+            if is_cacheable_request(request):
+                now = timezone.now()
+                page = cached_page(request, now)
+                if page is not None:
+                    status = HTTPStatus(page.status)
+                    start_response(f"{status.value} {status.phrase}", served_headers(page, now))
+                    return [page.content]
+        return self.application(environ, start_response)
+
+
+def _with_http_caching(response, now: dt.datetime, transition: dt.datetime, max_age: int):
+    """Let browsers and proxies keep the page, but never past the next transition."""
+    if max_age > 0 and "max-age" not in response.get("Cache-Control", ""):
+        max_age = min(max_age, _seconds(now, transition) - 1)
+        patch_cache_control(response, public=True, max_age=max(0, max_age))
+    return response

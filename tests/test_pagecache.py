@@ -149,3 +149,97 @@ def test_without_a_shared_cache_another_process_write_is_seen_at_once(settings):
     assert cache_epoch(now)[1] == now + dt.timedelta(hours=2)
     make_article(title="Sooner", publish_at=now + dt.timedelta(minutes=5))  # no commit hook runs
     assert cache_epoch(now)[1] == now + dt.timedelta(minutes=5)
+
+
+# The WSGI front: hits served before Django runs ------------------------------------
+
+
+class DjangoSpy:
+    """Stands where Django's WSGI handler would, and records what reached it."""
+
+    def __init__(self):
+        self.paths = []
+
+    def __call__(self, environ, start_response):
+        self.paths.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"from django"]
+
+
+def through_front(path, **extra):
+    """Call PageCacheApp for ``path``; returns (status, headers, body, what reached Django)."""
+    from django.test import RequestFactory
+
+    from articles.pagecache import PageCacheApp
+
+    method = extra.pop("method", "get")
+    environ = getattr(RequestFactory(), method)(path, **extra).environ
+    spy, started = DjangoSpy(), []
+    body = b"".join(
+        PageCacheApp(spy)(environ, lambda status, headers: started.append((status, headers)))
+    )
+    status, headers = started[0]
+    return status, dict(headers), body, spy.paths
+
+
+def test_the_wsgi_front_serves_a_stored_page_without_django_or_queries(
+    client, django_assert_num_queries
+):
+    make_article(title="Front page story")
+    stored = client.get("/")
+    with django_assert_num_queries(0):
+        status, headers, body, reached_django = through_front("/")
+    assert reached_django == []
+    assert (status, body) == ("200 OK", stored.content)
+    assert headers["X-Page-Cache"] == "hit"
+    assert headers["Content-Type"] == stored["Content-Type"]
+    assert headers["X-Frame-Options"] == "DENY"  # stored with every middleware's headers
+    assert headers["Age"] == "0"
+
+
+def test_the_wsgi_front_passes_everything_else_to_django(client, settings):
+    article = make_article(title="Story")
+    client.get("/")
+    client.get(article.path)
+    assert through_front("/?page=1")[3] == ["/"]  # another address: not stored yet
+    assert through_front("/", method="post")[3] == ["/"]
+    assert through_front("/", HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=abc")[3] == ["/"]
+    assert through_front("/", HTTP_HOST="evil.example")[3] == ["/"]  # Django answers 400
+    assert through_front("/admin/")[3] == ["/admin/"]
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
+    assert through_front(article.path)[3] == [article.path]
+
+
+def test_the_wsgi_front_never_serves_a_page_after_a_write_or_a_transition(
+    client, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    make_article(title="Live story")
+    scheduled = make_article(title="Embargoed", publish_at=now + dt.timedelta(minutes=5))
+    with at(now):
+        client.get("/")
+        assert through_front("/")[3] == []
+    with at(scheduled.publish_at):
+        assert through_front("/")[3] == ["/"]
+    with at(now):
+        assert through_front("/")[3] == []
+        with django_capture_on_commit_callbacks(execute=True):
+            make_article(title="Breaking")
+        assert through_front("/")[3] == ["/"]
+
+
+def test_a_hit_tells_browsers_its_age_and_keeps_max_age_within_the_next_transition(
+    client, settings
+):
+    settings.NEWSROOM_HTTP_MAX_AGE = 600
+    now = timezone.now()
+    make_article(title="Live story")
+    make_article(title="Next story", publish_at=now + dt.timedelta(seconds=90))
+    with at(now):
+        client.get("/")
+    with at(now + dt.timedelta(seconds=40)):
+        _status, headers, _body, reached_django = through_front("/")
+    assert reached_django == []
+    assert headers["Age"] == "40"
+    max_age = int(headers["Cache-Control"].split("max-age=")[1])
+    assert 0 < max_age <= 50
