@@ -42,3 +42,12 @@ def test_a_small_import_does_not(tmp_path, monkeypatch):
     assert import_stories(tmp_path, 2).created == 2
     if connection.vendor == "sqlite":
         assert not planner_knows_articles()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL GIN index")
+def test_a_large_import_leaves_no_search_rows_pending_on_postgresql(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "ANALYZE_AFTER_ROWS", 3)
+    assert import_stories(tmp_path, 3).created == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [runner.SEARCH_INDEX])
+        assert cursor.fetchone()[0] == 0  # pages it had still to merge

@@ -107,13 +107,20 @@ def import_wire(
 # longer on SQLite. ANALYZE takes about 0.1 s on SQLite at 100,000 articles.
 ANALYZE_AFTER_ROWS = 1000
 ANALYZED_TABLES = ("articles_article", "articles_source", "taggit_tag", "taggit_taggeditem")
+# PostgreSQL queues new rows of a GIN index in a pending list, read in full by every
+# search until vacuum merges it. After an import the planner also prices that list so
+# high that it scans the table instead: a search for a rare word took 46 ms at 10,000
+# articles with the list full, 0.05 ms once merged.
+SEARCH_INDEX = "article_search_vector_idx"
 
 
 def refresh_planner_statistics() -> None:
+    """Merge the search index's pending rows (PostgreSQL), then refresh statistics."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("ANALYZE")
         else:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [SEARCH_INDEX])
             cursor.execute(f"ANALYZE {', '.join(ANALYZED_TABLES)}")
 
 
