@@ -18,7 +18,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from taggit.models import Tag
 
-from .filters import ArticleFilter, tagged_ids
+from .cards import FROM_SOURCE, LATEST, NEWEST_FIRST, PUBLISHED_BETWEEN, TAGGED, queryset_cards
+from .filters import ArticleFilter
 from .links import absolute_url
 from .models import Article, Source
 from .pagination import paginate
@@ -41,7 +42,7 @@ def page_query(page: Page) -> dict:
 
 def article_list(request: HttpRequest) -> HttpResponse:
     filterset = ArticleFilter(
-        request.GET, queryset=Article.objects.live().for_listing(), request=request
+        request.GET, queryset=Article.objects.live().order_by(*NEWEST_FIRST), request=request
     )
     if not filterset.is_valid():
         context = {
@@ -52,8 +53,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "articles/article_list.html", context, status=400)
     per_page = filterset.form.cleaned_data.get("per_page")
-    page = paginate(request, filterset.qs, per_page)
     filters = canonical_filters(filterset)
+    # Unfiltered, the listing is the latest articles, whose queries are prepared.
+    articles = queryset_cards(filterset.qs) if filters else LATEST.cards()
+    page = paginate(request, articles, per_page)
     context = {
         "filter": filterset,
         "page": page,
@@ -85,7 +88,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = Tag.objects.filter(slug=slug).first()
     if tag is None:
         raise Http404("No such tag")
-    articles = Article.objects.live().for_listing().filter(pk__in=tagged_ids(tag=tag))
+    articles = TAGGED.cards(tag_id=tag.id)
     return render_listing(request, "articles/tag_detail.html", articles, tag=tag)
 
 
@@ -93,7 +96,7 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = Source.objects.filter(slug=slug).first()
     if source is None:
         raise Http404("No such source")
-    articles = Article.objects.live().for_listing().filter(source=source)
+    articles = FROM_SOURCE.cards(source_id=source.id)
     return render_listing(request, "articles/source_detail.html", articles, source=source)
 
 
@@ -197,9 +200,7 @@ def archive_month(request: HttpRequest, year: str, month: str) -> HttpResponse:
     if not 1 <= month_number <= 12:
         raise Http404("No such month")
     start, end = month_range(year_number, month_number)
-    articles = (
-        Article.objects.live().for_listing().filter(publish_at__gte=start, publish_at__lt=end)
-    )
+    articles = PUBLISHED_BETWEEN.cards(start=start, end=end)
     return render_listing(
         request, "articles/archive_month.html", articles, year=year_number, month=start
     )

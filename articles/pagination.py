@@ -4,16 +4,23 @@ Counting every live article costs a scan of the index on each view (about 15 ms 
 100,000 articles on SQLite), so the busiest listing, the home page, uses
 :func:`paginate_uncounted`: it reads one row more than it shows to know whether an
 older page exists. Filtered listings keep :func:`paginate` and its count.
+
+Both take a queryset, or anything that slices and counts like one, such as the
+listings' :class:`~articles.cards.CardList`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+
+if TYPE_CHECKING:
+    from .cards import CardList
 
 MAX_PER_PAGE = 100
 MAX_PAGE_NUMBER = 100_000
@@ -28,7 +35,7 @@ def page_number(request: HttpRequest) -> int:
 
 def paginate(
     request: HttpRequest,
-    queryset: QuerySet,
+    queryset: QuerySet | CardList,
     per_page: int | None = None,
     *,
     allow_empty: bool = True,
@@ -74,7 +81,7 @@ class UncountedPage:
 
 
 def paginate_uncounted(
-    request: HttpRequest, queryset: QuerySet, per_page: int | None = None
+    request: HttpRequest, queryset: QuerySet | CardList, per_page: int | None = None
 ) -> UncountedPage:
     per_page = min(per_page or settings.NEWSROOM_PAGE_SIZE, MAX_PER_PAGE)
     number = page_number(request)

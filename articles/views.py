@@ -11,6 +11,7 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import condition
 
 from . import qr
+from .cards import LATEST
 from .lookup import live_article
 from .models import Article
 from .pagination import paginate_uncounted
@@ -21,8 +22,7 @@ QR_MAX_AGE = 86400
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.live().for_listing()
-    page = paginate_uncounted(request, articles)
+    page = paginate_uncounted(request, LATEST.cards())
     return render(request, "articles/home.html", {"page": page, "articles": page.object_list})
 
 

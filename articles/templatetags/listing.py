@@ -1,10 +1,16 @@
-"""Pagination links that keep the reader's other query parameters."""
+"""Listing cards, and pagination links that keep the reader's other query parameters."""
 
 from __future__ import annotations
 
+from html import escape
+
 from django import template
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.safestring import SafeString, mark_safe
 
 from articles import links
+from articles.cards import Card
 
 register = template.Library()
 
@@ -39,3 +45,40 @@ def tag_path(tag) -> str:
 def source_path(source) -> str:
     """The path of a source's page: ``{{ source|source_path }}``."""
     return links.source_path(source.slug)
+
+
+@register.simple_tag
+def article_cards(cards: list[Card]) -> SafeString:
+    """The cards of a listing, built in Python: a template per card costs ~0.1 ms each."""
+    return mark_safe("".join(card_html(card) for card in cards))
+
+
+def card_html(card: Card) -> str:
+    """One card: the title linked to the article, time, source, summary and tags."""
+    published = timezone.localtime(card.publish_at)
+    source_href = links.source_path(card.source_slug)
+    lines = [
+        '<article class="card">',
+        f'  <h2 class="card-title"><a href="{escape(card.path)}">{escape(card.title)}</a></h2>',
+        '  <p class="byline">',
+        f'    <time datetime="{published.isoformat()}">{escape(human_time(published))}</time>',
+        f'    · <a class="source" href="{escape(source_href)}">{escape(card.source_name)}</a>',
+        "  </p>",
+    ]
+    if card.summary:
+        lines.append(f'  <p class="summary">{escape(card.summary)}</p>')
+    tags = prefetched_tags(card)
+    if tags:
+        items = "".join(
+            f'<li><a href="{escape(links.tag_path(tag.slug))}" rel="tag">{escape(tag.name)}</a>'
+            "</li>"
+            for tag in tags
+        )
+        lines.append(f'  <ul class="tags" aria-label="Tags">{items}</ul>')
+    lines.append("</article>\n")
+    return "\n".join(lines)
+
+
+def human_time(moment) -> str:
+    """``moment`` as the ``date:"j F Y, H:i"`` template filter shows it."""
+    return f"{moment.day} {MONTHS[moment.month]} {moment.year:04d}, {moment:%H:%M}"

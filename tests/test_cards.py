@@ -1,0 +1,91 @@
+"""Listing cards: prepared listings show exactly the live articles, and cards escape text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from articles import cards
+from articles.cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED
+from articles.templatetags.listing import card_html
+from tests.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+LISTINGS = ["/", "/articles/", "/tags/energy/", "/sources/acme-wire/"]
+
+
+def at(moment):
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def titles(card_list, start=0, stop=100) -> list[str]:
+    return [card.title for card in card_list[start:stop]]
+
+
+@pytest.fixture
+def every_state():
+    source = make_source("Acme Wire")
+    return {
+        state: make_article(title=f"The {state} one", state=state, source=source, tags=["energy"])
+        for state in ("live", "draft", "scheduled", "expired")
+    }
+
+
+def test_each_listing_counts_and_lists_only_live_articles(every_state):
+    live = every_state["live"]
+    tag_id = live.tags.get().id
+    month = timezone.localtime(live.publish_at).replace(day=1, hour=0, minute=0, second=0)
+    for listing, values in [
+        (LATEST, {}),
+        (TAGGED, {"tag_id": tag_id}),
+        (FROM_SOURCE, {"source_id": live.source_id}),
+        (PUBLISHED_BETWEEN, {"start": month, "end": month + dt.timedelta(days=40)}),
+    ]:
+        card_list = listing.cards(**values)
+        assert card_list.count() == 1
+        assert titles(card_list) == ["The live one"]
+
+
+@pytest.mark.parametrize("url", LISTINGS)
+def test_a_scheduled_article_appears_when_its_time_comes(client, every_state, url):
+    scheduled = every_state["scheduled"]
+    assert b"The scheduled one" not in client.get(url).content
+    with at(scheduled.publish_at + dt.timedelta(seconds=1)):
+        assert b"The scheduled one" in client.get(url).content
+    assert b"The scheduled one" not in client.get(url).content
+
+
+def test_slices_are_newest_first_and_any_slice_can_be_read(monkeypatch):
+    monkeypatch.setattr(cards, "MAX_PREPARED_SLICES", 2)
+    now = timezone.now()
+    for hours in range(6):
+        make_article(title=f"{hours} hours ago", publish_at=now - dt.timedelta(hours=hours + 1))
+    card_list = LATEST.cards()
+    assert titles(card_list, 0, 2) == ["0 hours ago", "1 hours ago"]
+    assert titles(card_list, 2, 5) == ["2 hours ago", "3 hours ago", "4 hours ago"]
+    assert titles(card_list, 5, 8) == ["5 hours ago"]
+    assert titles(card_list, 3, 3) == []
+    assert titles(card_list, 0, 1) == ["0 hours ago"]
+
+
+def test_a_card_escapes_what_it_shows(settings):
+    settings.TIME_ZONE = "America/New_York"
+    article = make_article(
+        title="Fish & <Chips>",
+        summary='"Quoted" <b>summary</b>',
+        source=make_source("A & B <Wire>"),
+        tags=["r&d"],
+        publish_at=dt.datetime(2024, 1, 5, 3, 7, tzinfo=dt.UTC),
+    )
+    [card] = LATEST.cards()[0:1]
+    html = card_html(card)
+    assert "Fish &amp; &lt;Chips&gt;" in html
+    assert "&quot;Quoted&quot; &lt;b&gt;summary&lt;/b&gt;" in html
+    assert "A &amp; B &lt;Wire&gt;" in html
+    assert ">r&amp;d</a>" in html
+    assert f'href="{article.path}"' in html
+    assert '<time datetime="2024-01-04T22:07:00-05:00">4 January 2024, 22:07</time>' in html
