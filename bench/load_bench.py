@@ -4,7 +4,9 @@ Generates a wire corpus, imports it into a fresh database, starts Newsroom under
 gunicorn (2 sync workers) beside the floor app (bench/floor.py), loads each page
 with ``wrk -t2 -c32 -d<duration>s`` and prints requests/s with the ratio to the
 floor measured in the same run (targets.md). Then it repeats the pages with the
-server-side page cache on (Redis). Needs ``wrk`` (Debian package ``wrk``).
+server-side page cache on (Redis), and, when nginx is installed, behind nginx as a
+caching reverse proxy, beside nginx serving the same page as a static file. Needs
+``wrk`` (Debian package ``wrk``); ``nginx`` (package ``nginx``) for the last rows.
 
     .venv/bin/python bench/load_bench.py --articles 10000
     .venv/bin/python bench/load_bench.py --articles 10000 --postgres
@@ -38,6 +40,8 @@ TARGETS = {  # page kind -> (must, goal) as ratios to the floor, from targets.md
     "listing": (0.6, 0.9),
     "cached": (2.0, 4.0),
 }
+PROXY_PORT = 8733
+PROXY_TARGET = (0.5, 1.0)  # behind a caching proxy, as ratios to nginx's static figure
 
 
 def main() -> None:
@@ -62,7 +66,7 @@ def main() -> None:
         print(f"import: {args.articles} files in {seconds:.1f}s ({args.articles / seconds:.0f}/s)")
         run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env)
         urls = sample_urls(env)
-        results = measure(urls, env, database_url, args.duration)
+        results = measure(urls, env, database_url, args.duration, work)
     report(results, "PostgreSQL" if args.postgres else "SQLite", args.articles)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -138,38 +142,98 @@ def sample_urls(env: dict[str, str]) -> dict[str, tuple[str, str]]:
         "search": ("listing", "/search/?q=market"),
         "QR code (PNG)": ("listing", f"/qr/{s['number']}.png"),
         "floor": ("floor", f"/floor/{s['number']}"),
+        "floor, raw SQL": ("floor", f"/floor-sql/{s['number']}"),
     }
 
 
-def measure(urls, env, database_url: str, duration: int) -> list[tuple[str, str, float, str]]:
+def measure(urls, env, database_url: str, duration: int, work: Path) -> list[tuple]:
+    """(page, kind, req/s, note) rows; the first two are the floors, the mean of the
+    runs before and after the pages."""
     results = []
+    floors = {name: path for name, (kind, path) in urls.items() if kind == "floor"}
+    pages = {name: page for name, page in urls.items() if page[0] != "floor"}
     with gunicorn(
         "bench.floor:application", FLOOR_PORT, {**env, "FLOOR_DATABASE_URL": database_url}
     ):
-        floor_path = urls["floor"][1]
-        floor_before = wrk(FLOOR_PORT, floor_path, duration)
+        before = {name: wrk(FLOOR_PORT, path, duration) for name, path in floors.items()}
         for cached in (False, True):
             app_env = dict(env)
             if cached:
                 flush_redis()
                 app_env.update(REDIS_URL=REDIS_URL, NEWSROOM_PAGE_CACHE_SECONDS="300")
             with gunicorn("newsroom.wsgi:application", APP_PORT, app_env):
-                for name, (kind, path) in urls.items():
-                    if kind == "floor":
-                        continue
-                    status = warm(APP_PORT, path)
-                    if status != 200:
-                        results.append((name, kind, 0.0, f"HTTP {status}: skipped"))
-                        continue
-                    label = f"{name} (cached)" if cached else name
-                    rate, note = wrk_with_note(APP_PORT, path, duration)
-                    results.append((label, "cached" if cached else kind, rate, note))
-        floor_after = wrk(FLOOR_PORT, floor_path, duration)
-    floor = (floor_before + floor_after) / 2
-    results.insert(
-        0, ("floor (before / after)", "floor", floor, f"{floor_before:.0f} / {floor_after:.0f}")
-    )
-    return results
+                for name, (kind, path) in pages.items():
+                    label, kind = (f"{name} (cached)", "cached") if cached else (name, kind)
+                    results.append(load(APP_PORT, path, duration, label, kind))
+        after = {name: wrk(FLOOR_PORT, path, duration) for name, path in floors.items()}
+    if shutil.which("nginx"):
+        results += behind_proxy(urls, env, duration, work)
+    floor_rows = [
+        (name, "floor", (before[name] + after[name]) / 2, f"{before[name]:.0f} / {after[name]:.0f}")
+        for name in floors
+    ]
+    return floor_rows + results
+
+
+def load(port: int, path: str, duration: int, label: str, kind: str) -> tuple:
+    status = warm(port, path)
+    if status != 200:
+        return (label, kind, 0.0, f"HTTP {status}: skipped")
+    rate, note = wrk_with_note(port, path, duration)
+    return (label, kind, rate, note)
+
+
+NGINX_CONF = """
+daemon off;
+user root;
+worker_processes 2;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {work}/nginx-body;
+    proxy_temp_path {work}/nginx-proxy;
+    fastcgi_temp_path {work}/nginx-fastcgi;
+    uwsgi_temp_path {work}/nginx-uwsgi;
+    scgi_temp_path {work}/nginx-scgi;
+    proxy_cache_path {work}/nginx-cache keys_zone=pages:10m;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /static-page.html {{ root {work}; default_type text/html; }}
+        location / {{
+            proxy_pass http://127.0.0.1:{app_port};
+            proxy_set_header Host $http_host;
+            proxy_cache pages;
+        }}
+    }}
+}}
+"""
+
+
+def behind_proxy(urls, env, duration: int, work: Path) -> list[tuple]:
+    """nginx serving the article page as a static file, then as a proxy cache in front
+    of Newsroom with ``NEWSROOM_HTTP_MAX_AGE`` on (the proxy honours Cache-Control)."""
+    article = urls["article page"][1]
+    app_env = {**env, "NEWSROOM_HTTP_MAX_AGE": "60"}
+    conf = work / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(work=work, port=PROXY_PORT, app_port=APP_PORT))
+    rows = []
+    with gunicorn("newsroom.wsgi:application", APP_PORT, app_env):
+        with urllib.request.urlopen(f"http://127.0.0.1:{APP_PORT}{article}") as response:
+            (work / "static-page.html").write_bytes(response.read())
+        nginx = subprocess.Popen(["nginx", "-c", str(conf)])
+        try:
+            wait_for(PROXY_PORT, "/static-page.html")
+            static = load(PROXY_PORT, "/static-page.html", duration, "nginx, static file", "static")
+            rows.append(static)
+            for name in ("article page", "home"):
+                label = f"{name} (behind nginx proxy cache)"
+                rows.append(load(PROXY_PORT, urls[name][1], duration, label, "proxy"))
+        finally:
+            nginx.send_signal(signal.SIGQUIT)
+            nginx.wait(timeout=30)
+    return rows
 
 
 @contextmanager
@@ -177,18 +241,22 @@ def gunicorn(app: str, port: int, env: dict[str, str]):
     command = [PYTHON, "-m", "gunicorn", app, "-w", "2", "-b", f"127.0.0.1:{port}"]
     process = subprocess.Popen([*command, "--log-level", "warning"], env=env, cwd=ROOT)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(port, "/")
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def wait_for(port: int, path: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def warm(port: int, path: str) -> int:
@@ -220,18 +288,30 @@ def flush_redis() -> None:
 
 
 def report(results, database_name: str, articles: int) -> None:
-    floor = results[0][2]
+    floor, sql_floor = results[0][2], results[1][2]
+    static = next((rate for _name, kind, rate, _note in results if kind == "static"), 0)
     print(f"\nNewsroom load benchmark: {database_name}, {articles} articles, wrk -t2 -c32")
-    print(f"{'page':34} {'req/s':>8} {'x floor':>8}  {'target (must/goal)':18} note")
+    print("x floor: against the plain Django view (ORM and template) that targets.md names;")
+    print("x SQL floor: against the same page read with a raw cursor; x static: nginx's file.")
+    header = f"{'page':42} {'req/s':>8} {'x floor':>8} {'x SQL floor':>11}  {'target':10} verdict"
+    print(header)
     for name, kind, rate, note in results:
-        must, goal = TARGETS.get(kind, (None, None))
+        if kind == "proxy":
+            must, goal = PROXY_TARGET
+            ratio = rate / static if static else 0
+        else:
+            must, goal = TARGETS.get(kind, (None, None))
+            ratio = rate / floor
         target = f"{must} / {goal}" if must else ""
         verdict = ""
         if must and rate:
-            verdict = (
-                "goal met" if rate / floor >= goal else "ok" if rate / floor >= must else "BELOW"
-            )
-        print(f"{name:34} {rate:8.0f} {rate / floor:8.2f}  {target:18} {verdict} {note}")
+            verdict = "goal met" if ratio >= goal else "ok" if ratio >= must else "BELOW"
+            if kind == "proxy":
+                verdict += f" ({ratio:.2f} x static)"
+        print(
+            f"{name:42} {rate:8.0f} {rate / floor:8.2f} {rate / sql_floor:11.2f}  "
+            f"{target:10} {verdict} {note}"
+        )
 
 
 def run(command: list[str], env) -> None:
