@@ -10,6 +10,7 @@ the item twice. Feeds answer 304 to a matching If-None-Match or If-Modified-Sinc
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import mimetypes
 from urllib.parse import urlsplit
@@ -79,14 +80,18 @@ class ArticleFeed(Feed):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         obj = self.get_object(request, *args, **kwargs)
-        version = FeedVersion.of(self.articles(obj), f"{self.feed_type.__name__}:{obj!r}")
+        items = list(self.articles(obj)[:FEED_SIZE])
+        version = FeedVersion.of(items, f"{self.feed_type.__name__}:{obj!r}")
         if obj is not None and version.is_empty:
             # Like the tag and source pages: nothing live is the same as nothing at all.
             raise Http404("No live articles")
-        return conditional_feed_response(request, version, lambda: self.render(obj, request))
+        return conditional_feed_response(request, version, lambda: self.render(obj, items, request))
 
-    def render(self, obj, request: HttpRequest) -> HttpResponse:
-        feedgen = self.get_feed(obj, request)
+    def render(self, obj, items: list[Article], request: HttpRequest) -> HttpResponse:
+        # This feed object serves every request; a copy carries this request's items.
+        feed = copy.copy(self)
+        feed.loaded_items = items
+        feedgen = feed.get_feed(obj, request)
         response = HttpResponse(content_type=feedgen.content_type)
         feedgen.write(response, "utf-8")
         return response
@@ -95,7 +100,7 @@ class ArticleFeed(Feed):
         return feed_articles()
 
     def items(self, obj):
-        return self.articles(obj)[:FEED_SIZE]
+        return self.loaded_items
 
     # The feed ---------------------------------------------------------------------
 

@@ -70,11 +70,11 @@ def build_feed(articles) -> dict[str, Any]:
 
 @require_safe
 def json_feed(request: HttpRequest) -> HttpResponse:
-    articles = feed_articles()
+    articles = list(feed_articles()[:FEED_SIZE])
     version = FeedVersion.of(articles, "json")
 
     def render() -> HttpResponse:
-        data = build_feed(articles[:FEED_SIZE])
+        data = build_feed(articles)
         return HttpResponse(json.dumps(data, ensure_ascii=False), content_type=CONTENT_TYPE)
 
     return conditional_feed_response(request, version, render)

@@ -16,14 +16,20 @@ _PLACEHOLDER = "slug-placeholder"
 
 
 @cache
-def _around_slug(view_name: str) -> tuple[str, str]:
-    head, tail = reverse(view_name, kwargs={"slug": _PLACEHOLDER}).split(_PLACEHOLDER)
+def _around(view_name: str, kwarg: str) -> tuple[str, str]:
+    head, tail = reverse(view_name, kwargs={kwarg: _PLACEHOLDER}).split(_PLACEHOLDER)
     return head, tail
 
 
 def slug_path(view_name: str, slug: str) -> str:
-    head, tail = _around_slug(view_name)
+    head, tail = _around(view_name, "slug")
     return f"{head}{quote(slug, safe='')}{tail}"
+
+
+def short_path(code: str) -> str:
+    """The short link of an article's base-36 number (its QR code's target)."""
+    head, tail = _around("articles:short", "code")
+    return f"{head}{code}{tail}"
 
 
 def tag_path(slug: str) -> str:

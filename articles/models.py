@@ -14,12 +14,12 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 
+from .links import short_path
 from .sanitize import sanitize_html
 from .tagging import attach_tags
 
@@ -311,7 +311,7 @@ class Article(models.Model):
 
     def get_short_url(self) -> str:
         """The permanent short link (used by QR codes): survives slug and month changes."""
-        return reverse("articles:short", kwargs={"code": to_base36(self.number)})
+        return short_path(to_base36(self.number))
 
     @classmethod
     def from_db(cls, db, field_names, values):

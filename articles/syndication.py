@@ -50,7 +50,7 @@ def last_changed(article: Article) -> dt.datetime:
 def feed_articles(*, tag: Tag | None = None, source: Source | None = None) -> QuerySet:
     """Live articles for a feed, newest first, with their source and tags (constant queries).
 
-    Unsliced: feeds take ``[:FEED_SIZE]`` of it, and ``FeedVersion.of`` reads the same rows.
+    Unsliced: feeds take ``[:FEED_SIZE]`` of it, then ``FeedVersion.of`` reads those.
     """
     articles = Article.objects.live().for_listing()
     if tag is not None:
@@ -69,17 +69,23 @@ class FeedVersion:
     is_empty: bool
 
     @classmethod
-    def of(cls, articles: QuerySet, representation: str) -> FeedVersion:
-        rows = list(
-            articles.values_list("number", "updated_at", "publish_at").order_by(
-                "-publish_at", "-number"
-            )[:FEED_SIZE]
-        )
+    def of(cls, articles: list[Article], representation: str) -> FeedVersion:
+        """From what each item shows that can change: the article (its last edit and
+        publish time), its source's name and homepage, and its tags' names and slugs,
+        which an editor can rename without touching the article."""
         digest = hashlib.sha256(representation.encode())
-        for number, updated_at, publish_at in rows:
-            digest.update(f"{number}:{updated_at.timestamp()}:{publish_at.timestamp()};".encode())
-        last_modified = max((max(row[1], row[2]) for row in rows), default=None)
-        return cls(f'"{digest.hexdigest()[:32]}"', last_modified, not rows)
+        for article in articles:
+            shown = (
+                article.number,
+                article.updated_at.timestamp(),
+                article.publish_at.timestamp(),
+                article.source.name,
+                article.source.homepage,
+                [(tag.name, tag.slug) for tag in article.tags.all()],
+            )
+            digest.update(repr(shown).encode())
+        last_modified = max(map(last_changed, articles), default=None)
+        return cls(f'"{digest.hexdigest()[:32]}"', last_modified, not articles)
 
 
 def feed_max_age(now: dt.datetime | None = None) -> int:

@@ -28,13 +28,19 @@ def _tag_pairs(content_type_id: int, object_ids: list[int]) -> QuerySet:
 _TAG_PAIRS = PreparedQuery(_tag_pairs)
 
 
+def tag_rows(model, object_ids: list[int]) -> list[tuple[int, int, str, str]]:
+    """(object id, tag id, name, slug) for every tag of these objects, by tag name."""
+    if not object_ids:
+        return []
+    content_type = ContentType.objects.get_for_model(model)
+    return _TAG_PAIRS.rows(content_type_id=content_type.id, object_ids=list(object_ids))
+
+
 def attach_tags(articles: Sequence) -> None:
     if not articles:
         return
-    content_type = ContentType.objects.get_for_model(type(articles[0]))
-    pairs = _TAG_PAIRS.rows(content_type_id=content_type.id, object_ids=[a.pk for a in articles])
     tags_of: dict[int, list[Tag]] = defaultdict(list)
-    for object_id, tag_id, name, slug in pairs:
+    for object_id, tag_id, name, slug in tag_rows(type(articles[0]), [a.pk for a in articles]):
         tags_of[object_id].append(Tag(id=tag_id, name=name, slug=slug))
     for article in articles:
         prefetched = Tag.objects.all()

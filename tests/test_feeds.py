@@ -233,6 +233,22 @@ def test_an_edit_or_an_expiry_changes_the_etag(client, articles, url):
     assert b"corrected" not in expired.content
 
 
+@pytest.mark.parametrize("url", ALL_FEEDS)
+def test_renaming_a_source_or_a_tag_changes_the_etag(client, articles, url):
+    from taggit.models import Tag
+
+    etag = client.get(url)["ETag"]
+    articles["live"].source.name = "Acme Wire International"
+    articles["live"].source.save()
+    renamed_source = client.get(url, headers={"If-None-Match": etag})
+    assert renamed_source.status_code == 200
+    assert b"Acme Wire International" in renamed_source.content
+    Tag.objects.filter(slug="energy").update(name="Energy and power")
+    renamed_tag = client.get(url, headers={"If-None-Match": renamed_source["ETag"]})
+    assert renamed_tag.status_code == 200
+    assert b"Energy and power" in renamed_tag.content
+
+
 def test_max_age_never_reaches_past_the_next_go_live(client, articles):
     make_article(title="Soon", publish_at=timezone.now() + dt.timedelta(seconds=60))
     cache_control = client.get("/feed/")["Cache-Control"]
