@@ -15,8 +15,11 @@ transition makes every older page stale at once, with no job to run. The cache
 must be shared by all server processes (Redis: set ``REDIS_URL``), which is why the
 page cache only turns on with one.
 
-A hit costs one cache round trip (the generation and the page, read together) and
-is served twice over by the same code: by :class:`PageCacheMiddleware`, first in
+With Redis, every process hears of a new generation by pub/sub the moment it is
+set (newsroom.cache.WatchedValue) and keeps the pages it serves in memory for that
+generation, so a hit costs no round trip; if the subscription is lost, hits read
+the generation and the page together, in one round trip, until it is back. Hits are
+served twice over by the same code: by :class:`PageCacheMiddleware`, first in
 ``MIDDLEWARE``, and before Django runs at all by the WSGI wrapper
 :class:`PageCacheApp` (newsroom/wsgi.py), which is what makes cached pages cheap.
 
@@ -50,12 +53,28 @@ SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/", "/search/")
 NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
+def watched_generation():
+    """The generation as this process last heard it from Redis pub/sub, when the cache
+    is Redis (newsroom.cache.RedisCache): reading it costs no round trip."""
+    watched = getattr(cache, "watched", None)
+    return watched(GENERATION_KEY) if watched is not None else None
+
+
 def bump_generation() -> None:
     """Make every cached page stale: called after any write to articles, sources or tags."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    generation = uuid.uuid4().hex
+    watched = watched_generation()
+    if watched is not None:
+        watched.set(generation)  # and tell every process at once
+    else:
+        cache.set(GENERATION_KEY, generation, None)
 
 
 def current_generation() -> str:
+    watched = watched_generation()
+    generation = watched.get() if watched is not None else None
+    if generation is not None:
+        return generation
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex
@@ -159,12 +178,55 @@ def page_key(request: HttpRequest) -> str:
     return f"newsroom:page:{request.method}:{digest}"
 
 
+class ServedPages:
+    """Pages this process has served, kept for one generation (at most ``max_bytes``).
+
+    Only used while the generation is watched (pub/sub): a hit then costs no round
+    trip at all. A new generation empties it.
+    """
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.generation: str | None = None
+        self.pages: dict[str, StoredPage] = {}
+        self.size = 0
+
+    def get(self, generation: str, key: str) -> StoredPage | None:
+        if generation != self.generation:
+            self.generation, self.pages, self.size = generation, {}, 0
+        return self.pages.get(key)
+
+    def put(self, key: str, page: StoredPage) -> None:
+        if page.generation != self.generation:
+            return
+        if self.size + len(page.content) > self.max_bytes:
+            self.pages, self.size = {}, 0
+        self.pages[key] = page
+        self.size += len(page.content)
+
+
+served_pages = ServedPages()
+
+
 def cached_page(request: HttpRequest, now: dt.datetime) -> StoredPage | None:
-    """The stored page for ``request``, if it is still current: one cache round trip."""
+    """The stored page for ``request``, if it is still current.
+
+    With the generation watched, from this process's memory, or one round trip for
+    the page; otherwise one round trip for the generation and the page together.
+    """
     key = page_key(request)
-    found = cache.get_many([GENERATION_KEY, key])
-    page = found.get(key)
-    if page is None or page.generation != found.get(GENERATION_KEY):
+    watched = watched_generation()
+    generation = watched.get() if watched is not None else None
+    if generation is not None:
+        page = served_pages.get(generation, key)
+        if page is None:
+            page = cache.get(key)
+            if page is not None:
+                served_pages.put(key, page)
+    else:
+        found = cache.get_many([GENERATION_KEY, key])
+        page, generation = found.get(key), found.get(GENERATION_KEY)
+    if page is None or page.generation != generation:
         return None
     if now.timestamp() >= page.transition:
         return None

@@ -15,6 +15,7 @@ caching reverse proxy, beside nginx serving the same page as a static file. Need
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -239,6 +240,8 @@ def behind_proxy(urls, env, duration: int, work: Path) -> list[tuple]:
 @contextmanager
 def gunicorn(app: str, port: int, env: dict[str, str]):
     command = [PYTHON, "-m", "gunicorn", app, "-w", "2", "-b", f"127.0.0.1:{port}"]
+    if control_socket_option():
+        command.append("--no-control-socket")  # two servers run at once: one socket each
     process = subprocess.Popen([*command, "--log-level", "warning"], env=env, cwd=ROOT)
     try:
         wait_for(port, "/")
@@ -246,6 +249,15 @@ def gunicorn(app: str, port: int, env: dict[str, str]):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@functools.cache
+def control_socket_option() -> bool:
+    """Whether this gunicorn opens a control socket by default (newer releases)."""
+    help_text = subprocess.run(
+        [PYTHON, "-m", "gunicorn", "--help"], capture_output=True, text=True
+    ).stdout
+    return "--no-control-socket" in help_text
 
 
 def wait_for(port: int, path: str) -> None:

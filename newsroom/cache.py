@@ -1,14 +1,24 @@
-"""Django's Redis cache backend, keeping one Redis client per connection pool.
+"""Django's Redis cache backend, with one Redis client per pool and watched values.
 
 Django's backend builds a new ``redis.Redis`` object for every cache call, and
 redis-py fills a table of about 170 response callbacks in each one: half the cost of
 serving a page from the cache. The client is thread-safe (connections come from
 its pool), so one per pool does.
+
+:class:`WatchedValue` keeps one value current in every process through pub/sub, so
+reading it costs no round trip (the page cache's content generation).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
+
 from django.core.cache.backends import redis as django_redis
+
+logger = logging.getLogger(__name__)
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
@@ -28,3 +38,96 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+        self._watched: dict[str, WatchedValue] = {}
+
+    def watched(self, key: str) -> WatchedValue:
+        """The one :class:`WatchedValue` of ``key`` for this backend."""
+        if key not in self._watched:
+            self._watched.setdefault(key, WatchedValue(self, key))
+        return self._watched[key]
+
+
+class WatchedValue:
+    """One cache value, kept current in this process by Redis pub/sub.
+
+    ``set()`` writes the value and publishes it in one Redis transaction; every
+    process watching the key hears of it on a subscription served by a background
+    thread, so ``get()`` answers from memory without a round trip. The thread also
+    re-reads the value after every quiet second, which bounds what a silently broken
+    subscription could miss to that second; and when it has not heard from Redis for
+    ``max_silence`` seconds, ``get()`` returns ``None``: the caller must ask Redis.
+    """
+
+    def __init__(
+        self, backend: RedisCache, key: str, *, check_every: float = 1.0, max_silence: float = 3.0
+    ) -> None:
+        self._backend = backend
+        self._key = backend.make_and_validate_key(key)
+        self._channel = f"{self._key}:changes"
+        self._check_every = check_every
+        self._max_silence = max_silence
+        self._heard: tuple[object, float] | None = None  # (value, time.monotonic())
+        self._lock = threading.Lock()
+        self._watching_pid: int | None = None
+        self._stopped = threading.Event()
+
+    def get(self):
+        """The current value, or ``None`` if this process cannot vouch for it."""
+        self._watch()
+        heard = self._heard
+        if heard is None or time.monotonic() - heard[1] > self._max_silence:
+            return None
+        return heard[0]
+
+    def set(self, value) -> None:
+        client = self._backend._cache.get_client(self._key, write=True)
+        data = self._backend._cache._serializer.dumps(value)
+        with client.pipeline(transaction=True) as pipeline:
+            pipeline.set(self._key, data).publish(self._channel, data).execute()
+        self._heard = (value, time.monotonic())
+
+    def _watch(self) -> None:
+        """Start the watching thread once per process (a forked worker needs its own)."""
+        if self._watching_pid == os.getpid():
+            return
+        with self._lock:
+            if self._watching_pid != os.getpid():
+                if self._watching_pid is not None:
+                    self._heard = None  # a forked child: it heard nothing of its own yet
+                threading.Thread(target=self._run, name="watch-cache-value", daemon=True).start()
+                self._watching_pid = os.getpid()
+
+    def stop(self) -> None:
+        """End the watching thread (tests; a server process simply exits)."""
+        self._stopped.set()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                self._listen()
+            except Exception:  # any failure: forget the value, then reconnect
+                if self._heard is not None:
+                    logger.warning("Lost the subscription to %s; reconnecting", self._channel)
+                self._heard = None
+                self._stopped.wait(self._check_every)
+
+    def _listen(self) -> None:
+        cache_client = self._backend._cache
+        client = cache_client.get_client(self._key)
+        with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+            pubsub.subscribe(self._channel)
+            while not pubsub.subscribed:
+                pubsub.get_message(timeout=self._check_every)
+            # Read only once subscribed, so no change falls between the read and the news.
+            self._heard = (self._read(client), time.monotonic())
+            while not self._stopped.is_set():
+                message = pubsub.get_message(timeout=self._check_every)
+                if message is None:
+                    value = self._read(client)
+                else:
+                    value = cache_client._serializer.loads(message["data"])
+                self._heard = (value, time.monotonic())
+
+    def _read(self, client):
+        data = client.get(self._key)
+        return None if data is None else self._backend._cache._serializer.loads(data)

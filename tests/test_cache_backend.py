@@ -1,11 +1,12 @@
 """newsroom.cache.RedisCache against the Redis server the page cache uses in production."""
 
 import socket
+import time
 import uuid
 
 import pytest
 
-from newsroom.cache import RedisCache
+from newsroom.cache import RedisCache, WatchedValue
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
@@ -40,3 +41,97 @@ def test_values_round_trip_and_are_read_together(redis_cache):
 def test_one_redis_client_serves_every_call(redis_cache):
     first = redis_cache._cache.get_client("page")
     assert redis_cache._cache.get_client("generation", write=True) is first
+
+
+# Watched values: kept current in every process by pub/sub ----------------------------
+
+
+def eventually(condition, seconds: float = 5.0) -> bool:
+    """Poll ``condition`` until it holds: another thread has to act first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def watched():
+    """Make WatchedValues (each one as another process would) and stop them after."""
+    made = []
+
+    def make(backend, **options):
+        made.append(WatchedValue(backend, "generation", **options))
+        return made[-1]
+
+    yield make
+    for value in made:
+        value.stop()
+
+
+def test_a_value_set_in_one_process_reaches_the_others_by_pub_sub(redis_cache, watched):
+    here = watched(redis_cache, check_every=3600)  # no re-reads: only pub/sub brings news
+    elsewhere = watched(redis_cache, check_every=3600)
+    watching = watched(redis_cache, check_every=3600)
+    here.set("g1")
+    assert eventually(lambda: watching.get() == "g1")
+    elsewhere.set("g2")
+    assert eventually(lambda: here.get() == "g2")
+    assert eventually(lambda: watching.get() == "g2")
+    assert redis_cache.get("generation") == "g2"
+
+
+def test_a_change_that_was_not_published_is_picked_up_by_the_regular_re_read(redis_cache, watched):
+    watching = watched(redis_cache, check_every=0.05)
+    redis_cache.set("generation", "before", None)
+    assert eventually(lambda: watching.get() == "before")
+    redis_cache.set("generation", "after", None)  # a plain write: nothing published
+    assert eventually(lambda: watching.get() == "after")
+
+
+def test_without_news_from_redis_the_value_is_unknown(watched):
+    unreachable = RedisCache("redis://127.0.0.1:1/0", {})
+    watching = watched(unreachable, check_every=0.05, max_silence=0.1)
+    assert watching.get() is None
+    time.sleep(0.3)
+    assert watching.get() is None
+
+
+# The page cache on Redis -----------------------------------------------------------
+
+
+def refuse(*args, **kwargs):
+    raise AssertionError("a round trip to Redis")
+
+
+@pytest.mark.django_db
+def test_page_cache_hits_need_no_round_trip_until_another_process_changes_the_generation(
+    client, settings, monkeypatch, redis_cache
+):
+    from articles import pagecache
+    from tests.factories import make_article
+
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    settings.NEWSROOM_SHARED_CACHE = True
+    monkeypatch.setattr(pagecache, "cache", redis_cache)
+    monkeypatch.setattr(pagecache, "served_pages", pagecache.ServedPages())
+    generation = redis_cache.watched(pagecache.GENERATION_KEY)
+    try:
+        make_article(title="Front page story")
+        assert client.get("/")["X-Page-Cache"] == "miss"
+        assert eventually(lambda: generation.get() is not None)
+        assert client.get("/")["X-Page-Cache"] == "hit"  # the page read once from Redis
+        with monkeypatch.context() as no_redis:
+            no_redis.setattr(redis_cache, "get", refuse)
+            no_redis.setattr(redis_cache, "get_many", refuse)
+            again = client.get("/")
+        assert again["X-Page-Cache"] == "hit"
+        assert b"Front page story" in again.content
+
+        elsewhere = RedisCache(REDIS_URL, {"KEY_PREFIX": redis_cache.key_prefix})
+        WatchedValue(elsewhere, pagecache.GENERATION_KEY).set("generation-from-elsewhere")
+        assert eventually(lambda: generation.get() == "generation-from-elsewhere")
+        assert client.get("/")["X-Page-Cache"] == "miss"
+    finally:
+        generation.stop()
