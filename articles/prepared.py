@@ -23,9 +23,15 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 
-# Stand-ins nobody would store: the compiled parameter list is searched for them.
-_STAND_IN_INT = 7_319_054_028_000_000
-_STAND_IN_TIME = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+# Stand-ins nobody would store: the compiled parameter list is searched for them. Two
+# sets, and the query is compiled with each: if the SQL differs, the query depends on
+# the values themselves and cannot be prepared. Integers stay within a 32-bit column's
+# range, since Django drops a comparison it knows a column can never satisfy.
+_STAND_IN_INTS = (1_900_000_000, 2_000_000_000)
+_STAND_IN_TIMES = (
+    dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC),
+    dt.datetime(1902, 3, 4, 5, 6, 7, tzinfo=dt.UTC),
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,14 @@ class PreparedQuery:
         return _converted(rows, compiled.columns, connection)
 
     def _compile(self, values: dict[str, Any]) -> _Compiled:
+        first, second = (self._compile_with(values, which) for which in (0, 1))
+        if (first.sql, first.slots) != (second.sql, second.slots):
+            raise ValueError("the query's SQL depends on its values: it cannot be prepared")
+        return first
+
+    def _compile_with(self, values: dict[str, Any], which: int) -> _Compiled:
         counter = itertools.count(1)
-        stand_ins = {name: _stand_in(value, counter) for name, value in values.items()}
+        stand_ins = {name: _stand_in(value, counter, which) for name, value in values.items()}
         queryset = self._build(**stand_ins)
         compiler = queryset.query.get_compiler(using=self._using)
         sql, params = compiler.as_sql()
@@ -107,13 +119,13 @@ def _length(value: Any) -> int | None:
     return len(value) if isinstance(value, (list, tuple)) else None
 
 
-def _stand_in(value: Any, counter: itertools.count) -> Any:
+def _stand_in(value: Any, counter: itertools.count, which: int) -> Any:
     if isinstance(value, (list, tuple)):
-        return [_stand_in(one, counter) for one in value]
+        return [_stand_in(one, counter, which) for one in value]
     if isinstance(value, dt.datetime):
-        return _STAND_IN_TIME + dt.timedelta(microseconds=next(counter))
+        return _STAND_IN_TIMES[which] + dt.timedelta(microseconds=next(counter))
     if isinstance(value, int) and not isinstance(value, bool):
-        return _STAND_IN_INT + next(counter)
+        return _STAND_IN_INTS[which] + next(counter)
     raise TypeError(f"PreparedQuery takes ints, datetimes and lists of them, not {value!r}")
 
 

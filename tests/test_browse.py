@@ -8,6 +8,7 @@ import html5lib
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from articles import links
 from articles.models import Article
@@ -225,3 +226,39 @@ def test_tag_addresses_with_control_or_slash_characters_are_404(client, path):
 def test_unicode_tag_pages_still_work(client):
     make_article(title="Zurich story", tags=["Zürich"])
     assert client.get(links.tag_path("zürich")).status_code == 200
+
+
+def test_related_articles_are_what_the_unprepared_query_finds(client):
+    """The newest tagged article has the lowest id: the tagged candidates must all count."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from articles.templatetags import article_extras
+
+    now = timezone.now()
+    other = make_source("Other desk")
+    make_article(
+        title="Newest tagged", source=other, tags=["x"], publish_at=now - dt.timedelta(minutes=1)
+    )
+    for day in range(19):
+        make_article(
+            title=f"Tagged {day}",
+            source=other,
+            tags=["x"],
+            publish_at=now - dt.timedelta(days=10 + day),
+        )
+    article = make_article(
+        title="Subject",
+        source=make_source("Home desk"),
+        tags=["x"],
+        publish_at=now - dt.timedelta(days=100),
+    )
+    unprepared = article_extras._related_by_tag_or_source(
+        article_id=article.pk,
+        source_id=article.source_id,
+        now=timezone.now(),
+        content_type_id=ContentType.objects.get_for_model(Article).pk,
+        tag_ids=[tag.pk for tag in article.tags.all()],
+    )
+    expected = [row[1] for row in unprepared]
+    assert expected[0] == "Newest tagged"
+    assert related(client.get(article.path)) == expected
