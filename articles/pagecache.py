@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import uuid
 from http import HTTPStatus
 from typing import NamedTuple
@@ -44,8 +45,15 @@ from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from redis.exceptions import RedisError
 
 from .models import Article
+
+logger = logging.getLogger(__name__)
+# A cache that fails is a miss: the page is rendered from the database and not stored.
+CACHE_ERRORS = (RedisError,)
+# Part of every page key: a change to what a stored page holds gets fresh keys.
+PAGE_FORMAT = 2
 
 GENERATION_KEY = "newsroom:generation"
 # Search results are one-off pages: caching each distinct ?q= would only fill the cache.
@@ -78,7 +86,8 @@ def current_generation() -> str:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex
-        if not cache.add(GENERATION_KEY, generation, None):
+        added = watched.add(generation) if watched is not None else None
+        if not (added or cache.add(GENERATION_KEY, generation, None)):
             generation = cache.get(GENERATION_KEY, generation)
     return generation
 
@@ -109,10 +118,17 @@ def next_transition(now: dt.datetime) -> dt.datetime:
 _remembered: tuple[str, dt.datetime, dt.datetime] | None = None  # generation, from, transition
 
 
-def cache_epoch(now: dt.datetime) -> tuple[str, dt.datetime]:
-    """(generation, next transition) for building page keys; one lookup per generation."""
+def cache_epoch(now: dt.datetime) -> tuple[str | None, dt.datetime]:
+    """(generation, next transition) to store pages under; one lookup per generation.
+
+    The generation is None when the cache cannot be reached: store nothing then.
+    """
     global _remembered
-    generation = current_generation()
+    try:
+        generation = current_generation()
+    except CACHE_ERRORS:
+        logger.warning("The page cache is unreachable; pages are rendered, not stored")
+        return None, next_transition(now)
     if not settings.NEWSROOM_SHARED_CACHE:
         # A cache private to this process never hears of another process's writes, so
         # its remembered transition could be too late: ask the database (two seeks).
@@ -120,10 +136,16 @@ def cache_epoch(now: dt.datetime) -> tuple[str, dt.datetime]:
     if _remembered and _remembered[0] == generation and _remembered[1] <= now < _remembered[2]:
         return generation, _remembered[2]
     key = f"newsroom:transition:{generation}"
-    transition = cache.get(key)
+    try:
+        transition = cache.get(key)
+    except CACHE_ERRORS:
+        return None, next_transition(now)
     if transition is None or transition <= now:
         transition = next_transition(now)
-        cache.set(key, transition, None if transition == NEVER else _seconds(now, transition))
+        try:
+            cache.set(key, transition, None if transition == NEVER else _seconds(now, transition))
+        except CACHE_ERRORS:
+            return None, transition
     _remembered = (generation, now, transition)
     return generation, transition
 
@@ -145,7 +167,7 @@ class StoredPage(NamedTuple):
 
 def is_cacheable_request(request: HttpRequest) -> bool:
     """Anonymous GET or HEAD of a public page, for a host Django would answer."""
-    if request.method not in {"GET", "HEAD"} or request.path.startswith(SKIPPED_PREFIXES):
+    if request.method not in {"GET", "HEAD"} or request.path_info.startswith(SKIPPED_PREFIXES):
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return False
@@ -169,12 +191,17 @@ def is_cacheable_response(response: HttpResponse) -> bool:
 
 
 def page_key(request: HttpRequest) -> str:
-    """From the request line as the server received it, so both servers of hits agree."""
+    """From the request as the server received it, so both servers of hits agree; the
+    scheme too, since https pages carry headers (HSTS) that http pages do not."""
     meta = request.META
-    target = (
-        f"{meta.get('SCRIPT_NAME', '')}{meta.get('PATH_INFO', '')}?{meta.get('QUERY_STRING', '')}"
+    parts = (
+        PAGE_FORMAT,
+        request.scheme,
+        meta.get("SCRIPT_NAME", ""),
+        meta.get("PATH_INFO", ""),
+        meta.get("QUERY_STRING", ""),
     )
-    digest = hashlib.sha256(target.encode("utf-8", "surrogateescape")).hexdigest()
+    digest = hashlib.sha256(repr(parts).encode("utf-8", "surrogateescape")).hexdigest()
     return f"newsroom:page:{request.method}:{digest}"
 
 
@@ -182,22 +209,23 @@ class ServedPages:
     """Pages this process has served, kept for one generation (at most ``max_bytes``).
 
     Only used while the generation is watched (pub/sub): a hit then costs no round
-    trip at all. A new generation empties it.
+    trip at all. A new generation, or a new subscription (whatever was missed while
+    it was down), empties it.
     """
 
     def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self.generation: str | None = None
+        self.version: tuple | None = None  # (subscription, generation)
         self.pages: dict[str, StoredPage] = {}
         self.size = 0
 
-    def get(self, generation: str, key: str) -> StoredPage | None:
-        if generation != self.generation:
-            self.generation, self.pages, self.size = generation, {}, 0
+    def get(self, version: tuple, key: str) -> StoredPage | None:
+        if version != self.version:
+            self.version, self.pages, self.size = version, {}, 0
         return self.pages.get(key)
 
-    def put(self, key: str, page: StoredPage) -> None:
-        if page.generation != self.generation:
+    def put(self, version: tuple, key: str, page: StoredPage) -> None:
+        if version != self.version:
             return
         if self.size + len(page.content) > self.max_bytes:
             self.pages, self.size = {}, 0
@@ -209,28 +237,39 @@ served_pages = ServedPages()
 
 
 def cached_page(request: HttpRequest, now: dt.datetime) -> StoredPage | None:
-    """The stored page for ``request``, if it is still current.
+    """The stored page for ``request``, if it is still current; None on any cache error.
 
     With the generation watched, from this process's memory, or one round trip for
     the page; otherwise one round trip for the generation and the page together.
     """
-    key = page_key(request)
-    watched = watched_generation()
-    generation = watched.get() if watched is not None else None
-    if generation is not None:
-        page = served_pages.get(generation, key)
-        if page is None:
-            page = cache.get(key)
-            if page is not None:
-                served_pages.put(key, page)
-    else:
-        found = cache.get_many([GENERATION_KEY, key])
-        page, generation = found.get(key), found.get(GENERATION_KEY)
+    try:
+        page, generation = _stored_page(page_key(request))
+    except CACHE_ERRORS:
+        logger.warning("The page cache is unreachable; pages are rendered, not stored")
+        return None
     if page is None or page.generation != generation:
         return None
-    if now.timestamp() >= page.transition:
+    moment = now.timestamp()
+    if moment >= page.transition:
         return None
+    if moment - page.stored_at >= settings.NEWSROOM_PAGE_CACHE_SECONDS:
+        return None  # the bound on a page whose staleness nothing else could signal
     return page
+
+
+def _stored_page(key: str) -> tuple[StoredPage | None, str | None]:
+    watched = watched_generation()
+    generation = watched.get() if watched is not None else None
+    if generation is None:
+        found = cache.get_many([GENERATION_KEY, key])
+        return found.get(key), found.get(GENERATION_KEY)
+    version = (watched.subscription, generation)
+    page = served_pages.get(version, key)
+    if page is None:
+        page = cache.get(key)
+        if page is not None and page.generation == generation:
+            served_pages.put(version, key, page)
+    return page, generation
 
 
 def store_page(
@@ -249,7 +288,10 @@ def store_page(
         list(response.items()),
         response.content,
     )
-    cache.set(page_key(request), page, seconds)
+    try:
+        cache.set(page_key(request), page, seconds)
+    except CACHE_ERRORS:
+        logger.warning("The page cache is unreachable; pages are rendered, not stored")
 
 
 def served_headers(page: StoredPage, now: dt.datetime) -> list[tuple[str, str]]:
@@ -298,7 +340,7 @@ class PageCacheMiddleware:
         generation, transition = cache_epoch(now)
         response = self.get_response(request)
         if is_cacheable_response(response):
-            if _page_cache_on():
+            if _page_cache_on() and generation is not None:
                 store_page(request, response, generation, now, transition)
                 response["X-Page-Cache"] = "miss"
             _with_http_caching(response, now, transition, http_max_age)

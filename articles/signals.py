@@ -11,7 +11,9 @@ from .pagecache import bump_generation
 
 
 def content_changed(**kwargs) -> None:
-    transaction.on_commit(bump_generation)
+    # Robust: the write has committed whatever happens; a cache that fails to hear of
+    # it is logged, and its pages age out (NEWSROOM_PAGE_CACHE_SECONDS).
+    transaction.on_commit(bump_generation, robust=True)
 
 
 def connect() -> None:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -31,7 +32,6 @@ from .models import Article, Source
 from .pagecache import cache_epoch
 
 FEED_SIZE = 50
-FEED_MAX_AGE = 300  # seconds a reader or proxy may keep a feed
 
 # Characters XML 1.0 forbids even as references; wire copy occasionally carries them.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -62,10 +62,13 @@ def feed_articles(*, tag: Tag | None = None, source: Source | None = None) -> Qu
 
 @dataclass(frozen=True)
 class FeedVersion:
-    """HTTP validators for a feed: what changes whenever the feed's content does."""
+    """The HTTP validator of a feed: what changes whenever the feed's content does.
+
+    Only an ETag: a Last-Modified date cannot move when an item is withdrawn or a tag
+    renamed, so a reader polling with If-Modified-Since alone would keep the old feed.
+    """
 
     etag: str
-    last_modified: dt.datetime | None
     is_empty: bool
 
     @classmethod
@@ -84,27 +87,25 @@ class FeedVersion:
                 [(tag.name, tag.slug) for tag in article.tags.all()],
             )
             digest.update(repr(shown).encode())
-        last_modified = max(map(last_changed, articles), default=None)
-        return cls(f'"{digest.hexdigest()[:32]}"', last_modified, not articles)
+        return cls(f'"{digest.hexdigest()[:32]}"', not articles)
 
 
 def feed_max_age(now: dt.datetime | None = None) -> int:
-    """``FEED_MAX_AGE``, cut short so no cached copy outlives the next go-live or expiry."""
+    """How long readers and proxies may keep a feed without asking again: the opt-in
+    ``NEWSROOM_HTTP_MAX_AGE`` (default 0: always revalidate, cheaply, by ETag), never
+    past the next go-live or expiry."""
     now = now or timezone.now()
     _generation, transition = cache_epoch(now)
     seconds_left = int((transition - now).total_seconds()) - 1
-    return max(0, min(FEED_MAX_AGE, seconds_left))
+    return max(0, min(settings.NEWSROOM_HTTP_MAX_AGE, seconds_left))
 
 
 def conditional_feed_response(
     request: HttpRequest, version: FeedVersion, render: Callable[[], HttpResponse]
 ) -> HttpResponse:
-    """``render()``'s response with ETag, Last-Modified and Cache-Control, or a 304."""
+    """``render()``'s response with its ETag and Cache-Control, or a 304."""
 
-    @condition(
-        etag_func=lambda _request: version.etag,
-        last_modified_func=lambda _request: version.last_modified,
-    )
+    @condition(etag_func=lambda _request: version.etag)
     def respond(_request: HttpRequest) -> HttpResponse:
         return render()
 

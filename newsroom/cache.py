@@ -38,13 +38,23 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
-        self._watched: dict[str, WatchedValue] = {}
 
     def watched(self, key: str) -> WatchedValue:
-        """The one :class:`WatchedValue` of ``key`` for this backend."""
-        if key not in self._watched:
-            self._watched.setdefault(key, WatchedValue(self, key))
-        return self._watched[key]
+        """The one :class:`WatchedValue` of ``key`` in this process.
+
+        Django makes a cache backend per thread; the watching thread and its
+        subscription are per process, shared by them all.
+        """
+        identity = (tuple(self._servers), self.make_and_validate_key(key))
+        watched = _WATCHED.get(identity)
+        if watched is None:
+            with _WATCHED_LOCK:
+                watched = _WATCHED.setdefault(identity, WatchedValue(self, key))
+        return watched
+
+
+_WATCHED: dict[tuple, WatchedValue] = {}
+_WATCHED_LOCK = threading.Lock()
 
 
 class WatchedValue:
@@ -70,6 +80,8 @@ class WatchedValue:
         self._lock = threading.Lock()
         self._watching_pid: int | None = None
         self._stopped = threading.Event()
+        # Counts subscriptions: what this process knew before a new one may be stale.
+        self.subscription = 0
 
     def get(self):
         """The current value, or ``None`` if this process cannot vouch for it."""
@@ -78,6 +90,15 @@ class WatchedValue:
         if heard is None or time.monotonic() - heard[1] > self._max_silence:
             return None
         return heard[0]
+
+    def add(self, value) -> bool:
+        """Set ``value`` only if the key has none, and publish it if so."""
+        client = self._backend._cache.get_client(self._key, write=True)
+        data = self._backend._cache._serializer.dumps(value)
+        if not client.set(self._key, data, nx=True):
+            return False
+        client.publish(self._channel, data)  # if this fails, the re-read brings it
+        return True
 
     def set(self, value) -> None:
         client = self._backend._cache.get_client(self._key, write=True)
@@ -109,6 +130,7 @@ class WatchedValue:
                 if self._heard is not None:
                     logger.warning("Lost the subscription to %s; reconnecting", self._channel)
                 self._heard = None
+                self.subscription += 1
                 self._stopped.wait(self._check_every)
 
     def _listen(self) -> None:
@@ -118,6 +140,7 @@ class WatchedValue:
             pubsub.subscribe(self._channel)
             while not pubsub.subscribed:
                 pubsub.get_message(timeout=self._check_every)
+            self.subscription += 1
             # Read only once subscribed, so no change falls between the read and the news.
             self._heard = (self._read(client), time.monotonic())
             while not self._stopped.is_set():

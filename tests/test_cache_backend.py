@@ -1,10 +1,13 @@
 """newsroom.cache.RedisCache against the Redis server the page cache uses in production."""
 
+import datetime as dt
 import socket
 import time
 import uuid
+from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from newsroom.cache import RedisCache, WatchedValue
 
@@ -133,5 +136,56 @@ def test_page_cache_hits_need_no_round_trip_until_another_process_changes_the_ge
         WatchedValue(elsewhere, pagecache.GENERATION_KEY).set("generation-from-elsewhere")
         assert eventually(lambda: generation.get() == "generation-from-elsewhere")
         assert client.get("/")["X-Page-Cache"] == "miss"
+    finally:
+        generation.stop()
+
+
+def test_every_backend_of_a_process_shares_one_watched_value(redis_cache):
+    """Django makes a cache backend per thread: they must not each start a watcher."""
+    other_thread_backend = RedisCache(REDIS_URL, {"KEY_PREFIX": redis_cache.key_prefix})
+    assert other_thread_backend.watched("generation") is redis_cache.watched("generation")
+
+
+@pytest.mark.django_db
+def test_pages_kept_in_memory_age_out_like_the_stored_ones(
+    client, settings, monkeypatch, redis_cache
+):
+    from articles import pagecache
+    from tests.factories import make_article
+
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    settings.NEWSROOM_SHARED_CACHE = True
+    monkeypatch.setattr(pagecache, "cache", redis_cache)
+    monkeypatch.setattr(pagecache, "served_pages", pagecache.ServedPages())
+    generation = redis_cache.watched(pagecache.GENERATION_KEY)
+    try:
+        make_article(title="Story")
+        client.get("/")
+        assert eventually(lambda: generation.get() is not None)
+        assert client.get("/")["X-Page-Cache"] == "hit"
+        later = timezone.now() + dt.timedelta(seconds=301)
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            assert client.get("/")["X-Page-Cache"] == "miss"
+    finally:
+        generation.stop()
+
+
+@pytest.mark.django_db
+def test_without_redis_pages_are_rendered_and_not_stored(client, settings, monkeypatch):
+    from articles import pagecache
+    from tests.factories import make_article
+
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    settings.NEWSROOM_SHARED_CACHE = True
+    unreachable = RedisCache("redis://127.0.0.1:1/0", {})
+    monkeypatch.setattr(pagecache, "cache", unreachable)
+    generation = unreachable.watched(pagecache.GENERATION_KEY)
+    try:
+        article = make_article(title="Story served without a cache")
+        for path in ("/", article.path, "/feed/"):
+            response = client.get(path)
+            assert response.status_code == 200
+            assert "X-Page-Cache" not in response
+        assert b"Story served without a cache" in client.get("/").content
     finally:
         generation.stop()

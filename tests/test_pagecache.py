@@ -243,3 +243,23 @@ def test_a_hit_tells_browsers_its_age_and_keeps_max_age_within_the_next_transiti
     assert headers["Age"] == "40"
     max_age = int(headers["Cache-Control"].split("max-age=")[1])
     assert 0 < max_age <= 50
+
+
+def test_http_and_https_pages_are_stored_apart():
+    from django.test import RequestFactory
+
+    from articles.pagecache import page_key
+
+    factory = RequestFactory()
+    assert page_key(factory.get("/")) != page_key(factory.get("/", secure=True))
+    assert page_key(factory.get("/")) != page_key(factory.head("/"))
+
+
+def test_search_is_never_stored_under_a_url_prefix_either():
+    from django.test import RequestFactory
+
+    from articles.pagecache import is_cacheable_request
+
+    request = RequestFactory().get("/search/", {"q": "x"}, SCRIPT_NAME="/news")
+    request.path = "/news/search/"
+    assert not is_cacheable_request(request)
