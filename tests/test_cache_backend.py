@@ -108,36 +108,42 @@ def refuse(*args, **kwargs):
     raise AssertionError("a round trip to Redis")
 
 
-@pytest.mark.django_db
-def test_page_cache_hits_need_no_round_trip_until_another_process_changes_the_generation(
-    client, settings, monkeypatch, redis_cache
-):
+@pytest.fixture
+def page_cache_on_redis(settings, monkeypatch, redis_cache, db):
+    """The page cache on a real Redis; yields the process's watched generation."""
     from articles import pagecache
-    from tests.factories import make_article
 
     settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
     settings.NEWSROOM_SHARED_CACHE = True
     monkeypatch.setattr(pagecache, "cache", redis_cache)
     monkeypatch.setattr(pagecache, "served_pages", pagecache.ServedPages())
     generation = redis_cache.watched(pagecache.GENERATION_KEY)
-    try:
-        make_article(title="Front page story")
-        assert client.get("/")["X-Page-Cache"] == "miss"
-        assert eventually(lambda: generation.get() is not None)
-        assert client.get("/")["X-Page-Cache"] == "hit"  # the page read once from Redis
-        with monkeypatch.context() as no_redis:
-            no_redis.setattr(redis_cache, "get", refuse)
-            no_redis.setattr(redis_cache, "get_many", refuse)
-            again = client.get("/")
-        assert again["X-Page-Cache"] == "hit"
-        assert b"Front page story" in again.content
+    yield generation
+    generation.stop()
 
-        elsewhere = RedisCache(REDIS_URL, {"KEY_PREFIX": redis_cache.key_prefix})
-        WatchedValue(elsewhere, pagecache.GENERATION_KEY).set("generation-from-elsewhere")
-        assert eventually(lambda: generation.get() == "generation-from-elsewhere")
-        assert client.get("/")["X-Page-Cache"] == "miss"
-    finally:
-        generation.stop()
+
+def test_page_cache_hits_need_no_round_trip_until_another_process_changes_the_generation(
+    client, monkeypatch, redis_cache, page_cache_on_redis
+):
+    from articles.pagecache import GENERATION_KEY
+    from tests.factories import make_article
+
+    generation = page_cache_on_redis
+    make_article(title="Front page story")
+    assert client.get("/")["X-Page-Cache"] == "miss"
+    assert eventually(lambda: generation.get() is not None)
+    assert client.get("/")["X-Page-Cache"] == "hit"  # the page read once from Redis
+    with monkeypatch.context() as no_redis:
+        no_redis.setattr(redis_cache, "get", refuse)
+        no_redis.setattr(redis_cache, "get_many", refuse)
+        again = client.get("/")
+    assert again["X-Page-Cache"] == "hit"
+    assert b"Front page story" in again.content
+
+    elsewhere = RedisCache(REDIS_URL, {"KEY_PREFIX": redis_cache.key_prefix})
+    WatchedValue(elsewhere, GENERATION_KEY).set("generation-from-elsewhere")
+    assert eventually(lambda: generation.get() == "generation-from-elsewhere")
+    assert client.get("/")["X-Page-Cache"] == "miss"
 
 
 def test_every_backend_of_a_process_shares_one_watched_value(redis_cache):
@@ -146,28 +152,16 @@ def test_every_backend_of_a_process_shares_one_watched_value(redis_cache):
     assert other_thread_backend.watched("generation") is redis_cache.watched("generation")
 
 
-@pytest.mark.django_db
-def test_pages_kept_in_memory_age_out_like_the_stored_ones(
-    client, settings, monkeypatch, redis_cache
-):
-    from articles import pagecache
+def test_pages_kept_in_memory_age_out_like_the_stored_ones(client, page_cache_on_redis):
     from tests.factories import make_article
 
-    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
-    settings.NEWSROOM_SHARED_CACHE = True
-    monkeypatch.setattr(pagecache, "cache", redis_cache)
-    monkeypatch.setattr(pagecache, "served_pages", pagecache.ServedPages())
-    generation = redis_cache.watched(pagecache.GENERATION_KEY)
-    try:
-        make_article(title="Story")
-        client.get("/")
-        assert eventually(lambda: generation.get() is not None)
-        assert client.get("/")["X-Page-Cache"] == "hit"
-        later = timezone.now() + dt.timedelta(seconds=301)
-        with mock.patch("django.utils.timezone.now", return_value=later):
-            assert client.get("/")["X-Page-Cache"] == "miss"
-    finally:
-        generation.stop()
+    make_article(title="Story")
+    client.get("/")
+    assert eventually(lambda: page_cache_on_redis.get() is not None)
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    later = timezone.now() + dt.timedelta(seconds=301)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert client.get("/")["X-Page-Cache"] == "miss"
 
 
 @pytest.mark.django_db
