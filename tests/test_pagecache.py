@@ -263,3 +263,17 @@ def test_search_is_never_stored_under_a_url_prefix_either():
     request = RequestFactory().get("/search/", {"q": "x"}, SCRIPT_NAME="/news")
     request.path = "/news/search/"
     assert not is_cacheable_request(request)
+
+
+def test_an_import_batch_bumps_the_generation_once(tmp_path, django_capture_on_commit_callbacks):
+    from articles.ingest.runner import import_wire, wire_files
+    from articles.pagecache import bump_generation
+
+    for number in (11, 12, 13):
+        (tmp_path / f"{number}.md").write_text(
+            f'+++\ntitle = "Story {number}"\ndate = "2026-01-05T10:00:00Z"\n'
+            f'article_id = {number}\ntags = ["energy"]\n+++\n<p>Body</p>\n'
+        )
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert import_wire(wire_files([tmp_path])).created == 3
+    assert [callback for callback in callbacks if callback is bump_generation] == [bump_generation]
