@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Value
 from django.utils import timezone
 
 from .filters import tagged_ids
@@ -97,12 +97,13 @@ class Listing:
         )
 
     def _counted(self, **values) -> int:
-        rows = self._count.rows(**values)
-        return rows[0][0] if rows else 0
+        [(count,)] = self._count.rows(**values)
+        return count
 
     def _count_query(self, **values) -> QuerySet:
-        # Grouped by status, which live() fixes: one row holding the count, or none.
-        return self._scope(**values).values("status").annotate(n=Count("pk")).values_list("n")
+        # Grouped by a constant: a plain COUNT(*), one row, as a QuerySet to prepare.
+        articles = self._scope(**values).order_by().values(one=Value(1))
+        return articles.annotate(n=Count("pk")).values_list("n")
 
     def _page_query(self, first: int, stop: int, /, **values) -> QuerySet:
         return self._scope(**values).order_by(*NEWEST_FIRST).values_list(*CARD_COLUMNS)[first:stop]

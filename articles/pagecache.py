@@ -45,6 +45,7 @@ from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags
 from redis.exceptions import RedisError
 
 from .models import Article
@@ -86,8 +87,11 @@ def current_generation() -> str:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex
-        added = watched.add(generation) if watched is not None else None
-        if not (added or cache.add(GENERATION_KEY, generation, None)):
+        if watched is not None:
+            added = watched.add(generation)  # and tell every process
+        else:
+            added = cache.add(GENERATION_KEY, generation, None)
+        if not added:
             generation = cache.get(GENERATION_KEY, generation)
     return generation
 
@@ -294,21 +298,51 @@ def store_page(
         logger.warning("The page cache is unreachable; pages are rendered, not stored")
 
 
+def max_age_until(transition: float, now: dt.datetime, wanted: int) -> int:
+    """``wanted`` seconds of max-age, cut short so that no copy a browser or proxy
+    keeps outlives the next transition (a timestamp)."""
+    return max(0, min(wanted, int(transition - now.timestamp()) - 1))
+
+
 def served_headers(page: StoredPage, now: dt.datetime) -> list[tuple[str, str]]:
-    """The stored headers for a hit: its ``Age``, and the opt-in max-age up to date."""
+    """The stored headers for a hit, with the opt-in max-age counted from now.
+
+    A max-age the view set itself (feeds) counted from when the page was stored, so
+    that one goes out with the page's ``Age``, which browsers and proxies subtract.
+    """
     headers = [(name, value) for name, value in page.headers if name != "Cache-Control"]
     cache_control = dict(page.headers).get("Cache-Control", "")
-    max_age = settings.NEWSROOM_HTTP_MAX_AGE
-    if max_age > 0 and "max-age" not in cache_control:
-        seconds_left = max(1, int(page.transition - now.timestamp()))
-        max_age = max(0, min(max_age, seconds_left - 1))
+    if "max-age" in cache_control:
+        headers.append(("Age", str(max(0, int(now.timestamp() - page.stored_at)))))
+    elif settings.NEWSROOM_HTTP_MAX_AGE > 0:
+        max_age = max_age_until(page.transition, now, settings.NEWSROOM_HTTP_MAX_AGE)
         cache_control = f"public, max-age={max_age}"
     if cache_control:
         headers.append(("Cache-Control", cache_control))
-    # What a browser or proxy counts against any max-age the page was stored with.
-    headers.append(("Age", str(max(0, int(now.timestamp() - page.stored_at)))))
     headers.append(("X-Page-Cache", "hit"))
     return headers
+
+
+# What a 304 keeps of a stored page's headers.
+NOT_MODIFIED_HEADERS = {"Age", "Cache-Control", "ETag", "Vary", "X-Page-Cache"}
+
+
+def answer_hit(
+    request: HttpRequest, page: StoredPage, now: dt.datetime
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, body) for a hit: the page, or a 304 if the client holds it."""
+    headers = served_headers(page, now)
+    etag = dict(page.headers).get("ETag")
+    if etag and _etag_matches(etag, request.META.get("HTTP_IF_NONE_MATCH", "")):
+        return 304, [(name, value) for name, value in headers if name in NOT_MODIFIED_HEADERS], b""
+    return page.status, headers, page.content
+
+
+def _etag_matches(etag: str, if_none_match: str) -> bool:
+    """The weak comparison RFC 9110 asks of If-None-Match."""
+    if if_none_match.strip() == "*":
+        return True
+    return etag.removeprefix("W/") in (tag.removeprefix("W/") for tag in parse_etags(if_none_match))
 
 
 def _page_cache_on() -> bool:
@@ -332,8 +366,9 @@ class PageCacheMiddleware:
         now = timezone.now()
         page = cached_page(request, now) if _page_cache_on() else None
         if page is not None:
-            response = HttpResponse(page.content, status=page.status)
-            for name, value in served_headers(page, now):
+            status, headers, content = answer_hit(request, page, now)
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
                 response[name] = value
             return response
         # Read before rendering: a write during the render then leaves this page stale.
@@ -365,15 +400,15 @@ class PageCacheApp:
                 now = timezone.now()
                 page = cached_page(request, now)
                 if page is not None:
-                    status = HTTPStatus(page.status)
-                    start_response(f"{status.value} {status.phrase}", served_headers(page, now))
-                    return [page.content]
+                    status, headers, content = answer_hit(request, page, now)
+                    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+                    return [content]
         return self.application(environ, start_response)
 
 
 def _with_http_caching(response, now: dt.datetime, transition: dt.datetime, max_age: int):
     """Let browsers and proxies keep the page, but never past the next transition."""
     if max_age > 0 and "max-age" not in response.get("Cache-Control", ""):
-        max_age = min(max_age, _seconds(now, transition) - 1)
-        patch_cache_control(response, public=True, max_age=max(0, max_age))
+        max_age = max_age_until(transition.timestamp(), now, max_age)
+        patch_cache_control(response, public=True, max_age=max_age)
     return response

@@ -29,7 +29,7 @@ from taggit.models import Tag
 
 from .filters import tagged_ids
 from .models import Article, Source
-from .pagecache import cache_epoch
+from .pagecache import cache_epoch, max_age_until
 
 FEED_SIZE = 50
 
@@ -96,8 +96,7 @@ def feed_max_age(now: dt.datetime | None = None) -> int:
     past the next go-live or expiry."""
     now = now or timezone.now()
     _generation, transition = cache_epoch(now)
-    seconds_left = int((transition - now).total_seconds()) - 1
-    return max(0, min(settings.NEWSROOM_HTTP_MAX_AGE, seconds_left))
+    return max_age_until(transition.timestamp(), now, settings.NEWSROOM_HTTP_MAX_AGE)
 
 
 def conditional_feed_response(

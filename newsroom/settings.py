@@ -162,6 +162,8 @@ CACHES = {
             "LOCATION": REDIS_URL,
             # Sites sharing one Redis database must never serve each other's pages.
             "KEY_PREFIX": hashlib.sha256(SITE_URL.encode()).hexdigest()[:12],
+            # A Redis that stops answering is a cache miss within a second, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}
