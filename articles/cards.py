@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
-from typing import ClassVar
 
 from django.db.models import Count, QuerySet, Value
 from django.utils import timezone
@@ -22,7 +21,7 @@ from django.utils import timezone
 from .filters import tagged_ids
 from .models import Article
 from .prepared import PreparedQuery
-from .tagging import attach_tags
+from .tagging import tag_rows
 
 NEWEST_FIRST = ("-publish_at", "-number")
 CARD_COLUMNS = ("pk", "title", "path", "summary", "publish_at", "source__name", "source__slug")
@@ -30,11 +29,16 @@ CARD_COLUMNS = ("pk", "title", "path", "summary", "publish_at", "source__name", 
 MAX_PREPARED_SLICES = 64
 
 
+@dataclass(frozen=True)
+class CardTag:
+    name: str
+    slug: str
+
+
 @dataclass
 class Card:
-    """One article as a listing shows it; ``attach_tags`` gives it its tags."""
+    """One article as a listing shows it."""
 
-    _meta: ClassVar = Article._meta  # attach_tags finds the articles' content type here
     pk: int
     title: str
     path: str
@@ -42,12 +46,15 @@ class Card:
     publish_at: dt.datetime
     source_name: str
     source_slug: str
+    tags: list[CardTag] = field(default_factory=list)
 
 
 def cards_from(rows: Sequence[tuple]) -> list[Card]:
     """Cards from rows of ``CARD_COLUMNS``, with their tags (one query)."""
     made = [Card(*row) for row in rows]
-    attach_tags(made)
+    by_pk = {card.pk: card for card in made}
+    for object_id, _tag_id, name, slug in tag_rows(Article, list(by_pk)):
+        by_pk[object_id].tags.append(CardTag(name, slug))
     return made
 
 

@@ -67,7 +67,7 @@ def card_html(card: Card) -> str:
     ]
     if card.summary:
         lines.append(f'  <p class="summary">{escape(card.summary)}</p>')
-    tags = prefetched_tags(card)
+    tags = card.tags
     if tags:
         items = "".join(
             f'<li><a href="{escape(links.tag_path(tag.slug))}" rel="tag">{escape(tag.name)}</a>'
