@@ -18,10 +18,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from taggit.models import Tag
 
-from .cards import FROM_SOURCE, LATEST, NEWEST_FIRST, PUBLISHED_BETWEEN, TAGGED, queryset_cards
+from .cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED, queryset_cards
 from .filters import ArticleFilter
 from .links import absolute_url
-from .models import Article, Source
+from .models import NEWEST_FIRST, Article, Source
 from .pagination import paginate
 
 FIRST_YEAR, LAST_YEAR = 1000, 9998

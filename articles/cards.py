@@ -19,11 +19,10 @@ from django.db.models import Count, QuerySet, Value
 from django.utils import timezone
 
 from .filters import tagged_ids
-from .models import Article
+from .models import NEWEST_FIRST, Article
 from .prepared import PreparedQuery
 from .tagging import tag_rows
 
-NEWEST_FIRST = ("-publish_at", "-number")
 CARD_COLUMNS = ("pk", "title", "path", "summary", "publish_at", "source__name", "source__slug")
 # Page slices remembered per listing; any other slice is compiled when asked for.
 MAX_PREPARED_SLICES = 64

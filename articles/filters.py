@@ -17,7 +17,7 @@ from django.core.validators import validate_unicode_slug
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Article, Source
+from .models import NEWEST_FIRST, Article, Source
 from .pagination import MAX_PER_PAGE
 
 MAX_TAGS = 20
@@ -187,7 +187,7 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "oldest":
             return queryset.order_by("publish_at", "number")
-        return queryset.order_by("-publish_at", "-number")
+        return queryset.order_by(*NEWEST_FIRST)
 
     def keep(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset

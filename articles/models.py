@@ -28,6 +28,9 @@ from .tagging import attach_tags
 WIRE_NUMBER_MAX = 999_999_999
 LOCAL_NUMBER_START = WIRE_NUMBER_MAX + 1
 
+# The order of every list of articles: newest first, ties broken by number.
+NEWEST_FIRST = ("-publish_at", "-number")
+
 # A canonical path: /YYYYMM/<number>-<slug>, with no trailing slash.
 ARTICLE_PATH_RE = re.compile(r"\A/(?P<yyyymm>\d{6})/(?P<number>\d{1,18})-(?P<slug>[\w-]+)\Z")
 
@@ -118,7 +121,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self) -> ArticleQuerySet:
         """What a list of articles shows, in a constant number of queries."""
-        return self.select_related("source").with_tags().order_by("-publish_at", "-number")
+        return self.select_related("source").with_tags().order_by(*NEWEST_FIRST)
 
 
 class Article(models.Model):
@@ -183,7 +186,7 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-publish_at", "-number"]
+        ordering = list(NEWEST_FIRST)
         permissions = [
             ("publish_article", "Can publish, schedule and unpublish articles"),
             ("import_wire", "Can import wire copy"),

@@ -26,7 +26,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .links import source_path, tag_path
-from .models import Article, Source
+from .models import NEWEST_FIRST, Article, Source
 from .syndication import last_changed, xml_safe
 
 NEWS_SECTION = "news"
@@ -120,7 +120,7 @@ class NewsSitemap(SiteSitemap):
     def items(self) -> QuerySet:
         return (
             self.recent()
-            .order_by("-publish_at", "-number")
+            .order_by(*NEWEST_FIRST)
             .only("number", "title", "path", "publish_at", "updated_at")
         )
 

@@ -37,7 +37,7 @@ from django.db import connections
 from django.db.models import BooleanField, F, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
-from ..models import Article
+from ..models import NEWEST_FIRST, Article
 from .query import SearchQuery
 from .scripts import UNSEGMENTED_CLASS, UNSEGMENTED_MARKER
 from .snippets import (
@@ -49,7 +49,6 @@ from .snippets import (
     substring_snippet,
 )
 
-NEWEST_FIRST = ("-publish_at", "-number")
 # Columns in the same order as in the partial index of migration 0003.
 DOCUMENT_SQL = (
     '("articles_article"."title" || \' \' || "articles_article"."summary" || \' \' || '

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from ..models import Article
+from ..models import NEWEST_FIRST, Article
 from ..prepared import PreparedQuery
 
 register = template.Library()
@@ -54,7 +54,7 @@ class Neighbours:
 
 def _related_by_source(article_id: int, source_id: int, now: datetime) -> QuerySet:
     live = Article.objects.live(now).exclude(pk=article_id)
-    same_source = live.filter(source_id=source_id).order_by("-publish_at", "-number")
+    same_source = live.filter(source_id=source_id).order_by(*NEWEST_FIRST)
     return same_source.values_list(*TEASER_FIELDS)[:RELATED_LIMIT]
 
 
@@ -62,9 +62,9 @@ def _related_by_tag_or_source(
     article_id: int, source_id: int, now: datetime, content_type_id: int, tag_ids: list[int]
 ) -> QuerySet:
     live = Article.objects.live(now).exclude(pk=article_id)
-    same_source = (
-        live.filter(source_id=source_id).order_by("-publish_at", "-number").values("pk")
-    )[:RELATED_LIMIT]
+    same_source = (live.filter(source_id=source_id).order_by(*NEWEST_FIRST).values("pk"))[
+        :RELATED_LIMIT
+    ]
     tagged = Article.tags.through.objects.filter(
         content_type_id=content_type_id, tag_id__in=tag_ids
     )
@@ -82,7 +82,7 @@ def _related_by_tag_or_source(
         candidates = Q(pk__in=either.values("pk"))
     shares_tag = Exists(tagged.filter(object_id=OuterRef("pk")))
     rank = Case(When(shares_tag, then=Value(0)), default=Value(1), output_field=IntegerField())
-    found = live.filter(candidates).annotate(rank=rank).order_by("rank", "-publish_at", "-number")
+    found = live.filter(candidates).annotate(rank=rank).order_by("rank", *NEWEST_FIRST)
     return found.values_list(*TEASER_FIELDS)[:RELATED_LIMIT]
 
 
@@ -117,7 +117,7 @@ def _neighbours(when: datetime, number: int, now: datetime) -> QuerySet:
         Article.objects.filter(publish_at__lte=when)
         .live(now)
         .filter(Q(publish_at__lt=when) | Q(number__lt=number))
-        .order_by("-publish_at", "-number")
+        .order_by(*NEWEST_FIRST)
         .values("pk")[:1]
     )
     newer = (
