@@ -48,6 +48,20 @@ class Card:
     tags: list[CardTag] = field(default_factory=list)
 
 
+def card_of(article: Article) -> Card:
+    """The card of an article already read with its source and tags (``for_listing()``)."""
+    return Card(
+        article.pk,
+        article.title,
+        article.path,
+        article.summary,
+        article.publish_at,
+        article.source.name,
+        article.source.slug,
+        [CardTag(tag.name, tag.slug) for tag in article.tags.all()],
+    )
+
+
 def cards_from(rows: Sequence[tuple]) -> list[Card]:
     """Cards from rows of ``CARD_COLUMNS``, with their tags (one query)."""
     made = [Card(*row) for row in rows]

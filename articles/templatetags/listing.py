@@ -7,10 +7,11 @@ from html import escape
 from django import template
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles import links
-from articles.cards import Card
+from articles.cards import Card, card_of
 
 register = template.Library()
 
@@ -26,13 +27,6 @@ def page_url(context, number: int, absolute: bool = False) -> str:
     query_string = query.urlencode()
     url = f"{request.path}?{query_string}" if query_string else request.path
     return links.absolute_url(url) if absolute else url
-
-
-@register.filter
-def prefetched_tags(article) -> list:
-    """The article's tags if they were prefetched, else none: a card never costs a query."""
-    cache = getattr(article, "_prefetched_objects_cache", {})
-    return list(cache["tags"]) if "tags" in cache else []
 
 
 @register.filter
@@ -53,19 +47,34 @@ def article_cards(cards: list[Card]) -> SafeString:
     return mark_safe("".join(card_html(card) for card in cards))
 
 
-def card_html(card: Card) -> str:
-    """One card: the title linked to the article, time, source, summary and tags."""
+@register.simple_tag
+def search_result_cards(articles: list) -> SafeString:
+    """Search results (articles with their ``search_snippet``) as listing cards."""
+    return mark_safe(
+        "".join(card_html(card_of(article), article.search_snippet) for article in articles)
+    )
+
+
+def card_html(card: Card, snippet: SafeString | None = None) -> str:
+    """One card: the title linked to the article, time, source, summary and tags.
+
+    A search result shows its highlighted ``snippet`` (HTML, escaped when it was made)
+    in place of the summary, when it has one.
+    """
     published = timezone.localtime(card.publish_at)
     source_href = links.source_path(card.source_slug)
+    kind = "card search-result" if snippet is not None else "card"
     lines = [
-        '<article class="card">',
+        f'<article class="{kind}">',
         f'  <h2 class="card-title"><a href="{escape(card.path)}">{escape(card.title)}</a></h2>',
         '  <p class="byline">',
         f'    <time datetime="{published.isoformat()}">{escape(human_time(published))}</time>',
         f'    · <a class="source" href="{escape(source_href)}">{escape(card.source_name)}</a>',
         "  </p>",
     ]
-    if card.summary:
+    if snippet:
+        lines.append(f'  <p class="snippet">{conditional_escape(snippet)}</p>')
+    elif card.summary:
         lines.append(f'  <p class="summary">{escape(card.summary)}</p>')
     tags = card.tags
     if tags:
