@@ -10,13 +10,18 @@ from functools import cache
 from urllib.parse import quote
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 _PLACEHOLDER = "slug-placeholder"
 
 
-@cache
 def _around(view_name: str, kwarg: str) -> tuple[str, str]:
+    return _reversed_around(view_name, kwarg, get_script_prefix())
+
+
+@cache
+def _reversed_around(view_name: str, kwarg: str, script_prefix: str) -> tuple[str, str]:
+    """The path before and after one argument, reversed once per URL prefix."""
     head, tail = reverse(view_name, kwargs={kwarg: _PLACEHOLDER}).split(_PLACEHOLDER)
     return head, tail
 
