@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Page
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -85,17 +85,13 @@ def canonical_filters(filterset: ArticleFilter) -> dict:
 
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tag = Tag.objects.filter(slug=slug).first()
-    if tag is None:
-        raise Http404("No such tag")
+    tag = get_object_or_404(Tag, slug=slug)
     articles = TAGGED.cards(tag_id=tag.id)
     return render_listing(request, "articles/tag_detail.html", articles, tag=tag)
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    source = Source.objects.filter(slug=slug).first()
-    if source is None:
-        raise Http404("No such source")
+    source = get_object_or_404(Source, slug=slug)
     articles = FROM_SOURCE.cards(source_id=source.id)
     return render_listing(request, "articles/source_detail.html", articles, source=source)
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
@@ -178,10 +179,7 @@ class TagFeed(ArticleFeed):
     """/tags/<slug>/feed/: one tag's live articles."""
 
     def get_object(self, request: HttpRequest, slug: str) -> Tag:
-        tag = Tag.objects.filter(slug=slug).first()
-        if tag is None:
-            raise Http404("No such tag")
-        return tag
+        return get_object_or_404(Tag, slug=slug)
 
     def articles(self, obj: Tag):
         return feed_articles(tag=obj)
@@ -203,10 +201,7 @@ class SourceFeed(ArticleFeed):
     """/sources/<slug>/feed/: one source's live articles."""
 
     def get_object(self, request: HttpRequest, slug: str) -> Source:
-        source = Source.objects.filter(slug=slug).first()
-        if source is None:
-            raise Http404("No such source")
-        return source
+        return get_object_or_404(Source, slug=slug)
 
     def articles(self, obj: Source):
         return feed_articles(source=obj)

@@ -10,13 +10,12 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Article, Source
+from .models import WIRE_FILE_FIELDS, Article, Source
 from .prepared import PreparedQuery
 from .tagging import attach_tags
 
-_NOT_SHOWN = {"wire_raw", "wire_extra"}
 ARTICLE_FIELDS = tuple(
-    field.attname for field in Article._meta.concrete_fields if field.name not in _NOT_SHOWN
+    field.attname for field in Article._meta.concrete_fields if field.name not in WIRE_FILE_FIELDS
 )
 SOURCE_FIELDS = tuple(field.attname for field in Source._meta.concrete_fields)
 

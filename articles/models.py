@@ -28,6 +28,9 @@ from .tagging import attach_tags
 WIRE_NUMBER_MAX = 999_999_999
 LOCAL_NUMBER_START = WIRE_NUMBER_MAX + 1
 
+# What an import keeps of the wire file: never shown on a public page.
+WIRE_FILE_FIELDS = ("wire_raw", "wire_extra")
+
 # The order of every list of articles: newest first, ties broken by number.
 NEWEST_FIRST = ("-publish_at", "-number")
 
@@ -120,8 +123,10 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.DRAFT)
 
     def for_listing(self) -> ArticleQuerySet:
-        """What a list of articles shows, in a constant number of queries."""
-        return self.select_related("source").with_tags().order_by(*NEWEST_FIRST)
+        """What a list of articles shows, in a constant number of queries; not the stored
+        wire file, which can be many times the size of the body."""
+        listed = self.select_related("source").with_tags().defer(*WIRE_FILE_FIELDS)
+        return listed.order_by(*NEWEST_FIRST)
 
 
 class Article(models.Model):

@@ -349,6 +349,11 @@ def _page_cache_on() -> bool:
     return settings.NEWSROOM_PAGE_CACHE_SECONDS > 0
 
 
+# Set in the WSGI environ when PageCacheApp found no page: the middleware then goes
+# straight to rendering instead of asking the cache a second time.
+FRONT_MISSED = "newsroom.page_cache_missed"
+
+
 class PageCacheMiddleware:
     """Serve anonymous GET requests for public pages from the cache; store fresh 200s.
 
@@ -364,7 +369,8 @@ class PageCacheMiddleware:
         if not (_page_cache_on() or http_max_age > 0) or not is_cacheable_request(request):
             return self.get_response(request)
         now = timezone.now()
-        page = cached_page(request, now) if _page_cache_on() else None
+        looked_up = request.META.get(FRONT_MISSED)  # PageCacheApp looked already
+        page = cached_page(request, now) if _page_cache_on() and not looked_up else None
         if page is not None:
             status, headers, content = answer_hit(request, page, now)
             response = HttpResponse(content, status=status)
@@ -403,6 +409,7 @@ class PageCacheApp:
                     status, headers, content = answer_hit(request, page, now)
                     start_response(f"{status} {HTTPStatus(status).phrase}", headers)
                     return [content]
+                environ[FRONT_MISSED] = True
         return self.application(environ, start_response)
 
 

@@ -28,7 +28,8 @@ MAX_PAGE_NUMBER = 100_000
 
 def page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page") or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_NUMBER:
+    # isdigit() also accepts "²" and other scripts' digits, which int() refuses: ASCII only.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_NUMBER:
         raise Http404("No such page")
     return int(raw)
 

@@ -39,11 +39,11 @@ def article_detail(
     if article is None:
         if not can_preview(request.user):
             raise Http404("No such article")
-        article = Article.objects.select_related("source").with_tags().filter(number=number).first()
+        article = Article.objects.for_listing().filter(number=number).first()
         if article is None:
             raise Http404("No such article")
         preview = True
-    if request.path != article.path:
+    if request.path_info != article.path:  # the path without the site's URL prefix
         return HttpResponsePermanentRedirect(_with_query(request, article.path))
     response = render(
         request, "articles/article_detail.html", {"article": article, "preview": preview}

@@ -72,7 +72,10 @@ def test_home_is_paginated(client, settings):
     assert parse(last.content).find("a", rel="prev").attrs["href"].endswith("?page=2")
 
 
-@pytest.mark.parametrize("page", ["4", "0", "-1", "abc", "1.5", "99999999999999999999"])
+NOT_PAGES = ["4", "0", "-1", "abc", "1.5", "99999999999999999999", "²", "\u0661"]
+
+
+@pytest.mark.parametrize("page", NOT_PAGES)
 def test_page_past_the_end_or_not_a_number_is_404(client, settings, page):
     settings.NEWSROOM_PAGE_SIZE = 2
     for n in range(5):

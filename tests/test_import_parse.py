@@ -113,6 +113,12 @@ def test_yaml_oddities_in_extra_keys_become_json():
     }
 
 
+def test_nul_characters_leave_extra_keys_too():
+    """PostgreSQL's jsonb refuses NUL anywhere, keys included."""
+    text = '---\ntitle: T\narticle_id: 5\ndate: 2025-01-01\n"a\\0b": 1\nc: {"d\\0": 2}\n---\n'
+    assert parse_wire_text(text).extra == {"ab": 1, "c": {"d": 2}}
+
+
 def test_string_tags_and_duplicate_tags():
     story = parse_wire_text(toml("date = 2025-01-01", 'tags = ["AI", "ai", " Big  Data "]\n'))
     assert story.tags == ("AI", "Big Data")

@@ -292,3 +292,30 @@ def test_an_import_batch_bumps_the_generation_once(tmp_path, django_capture_on_c
     with django_capture_on_commit_callbacks() as callbacks:
         assert import_wire(wire_files([tmp_path])).created == 3
     assert [callback for callback in callbacks if callback is bump_generation] == [bump_generation]
+
+
+def test_a_miss_through_the_wsgi_front_asks_the_cache_once(monkeypatch):
+    from django.test import RequestFactory
+
+    from articles import pagecache
+    from newsroom.wsgi import django_application
+
+    make_article(title="Story")
+    lookups = []
+    real_lookup = pagecache.cached_page
+
+    def counted(request, now):
+        lookups.append(request.path)
+        return real_lookup(request, now)
+
+    monkeypatch.setattr(pagecache, "cached_page", counted)
+    environ = RequestFactory().get("/").environ
+    statuses = []
+    body = b"".join(
+        pagecache.PageCacheApp(django_application)(
+            environ, lambda status, headers: statuses.append((status, dict(headers)))
+        )
+    )
+    assert statuses[0][0] == "200 OK" and b"Story" in body
+    assert statuses[0][1]["X-Page-Cache"] == "miss"
+    assert lookups == ["/"]

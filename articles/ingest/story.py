@@ -62,7 +62,11 @@ def content_hash(raw: str) -> str:
 
 def story_from_mapping(data: dict[str, Any], body: str, raw: str) -> WireStory:
     number = _number(data)
-    extra = {str(key): _jsonable(value) for key, value in data.items() if key not in KNOWN_KEYS}
+    extra = {
+        _jsonable(str(key)): _jsonable(value)
+        for key, value in data.items()
+        if key not in KNOWN_KEYS
+    }
     path = _path(data.get("url"), number)
     if path is None and data.get("url") is not None:
         extra["url"] = _jsonable(data["url"])  # kept, though not used as the address
