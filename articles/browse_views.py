@@ -19,12 +19,12 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED, queryset_cards
-from .filters import ArticleFilter
+from .filters import FIRST_DAY, LAST_DAY, ArticleFilter, start_of_day
 from .links import absolute_url
 from .models import NEWEST_FIRST, Article, Source
 from .pagination import paginate
 
-FIRST_YEAR, LAST_YEAR = 1000, 9998
+FIRST_YEAR, LAST_YEAR = FIRST_DAY.year, LAST_DAY.year
 INDEX_YEARS = 100
 
 
@@ -112,7 +112,7 @@ def render_listing(request: HttpRequest, template: str, articles, **context) -> 
 
 def local_datetime(year: int, month: int = 1) -> dt.datetime:
     """The first moment of a month in ``settings.TIME_ZONE``."""
-    return dt.datetime(year, month, 1, tzinfo=timezone.get_default_timezone())
+    return start_of_day(dt.date(year, month, 1))
 
 
 def month_range(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:

@@ -24,7 +24,8 @@ from .prepared import PreparedQuery
 from .tagging import tag_rows
 
 CARD_COLUMNS = ("pk", "title", "path", "summary", "publish_at", "source__name", "source__slug")
-# Page slices remembered per listing; any other slice is compiled when asked for.
+# Page slices prepared per listing (the first ones asked for: the busy early pages);
+# any other slice runs as a plain ORM query, so a crawl of deep pages evicts nothing.
 MAX_PREPARED_SLICES = 64
 
 
@@ -113,7 +114,7 @@ class Listing:
         values["now"] = timezone.now()
         return CardList(
             partial(self._counted, **values),
-            lambda start, stop: self._slice(start, stop).rows(**values),
+            partial(self._rows, **values),
         )
 
     def _counted(self, **values) -> int:
@@ -128,16 +129,16 @@ class Listing:
     def _page_query(self, first: int, stop: int, /, **values) -> QuerySet:
         return self._scope(**values).order_by(*NEWEST_FIRST).values_list(*CARD_COLUMNS)[first:stop]
 
-    def _slice(self, start: int, stop: int) -> PreparedQuery:
+    def _rows(self, first: int, stop: int, /, **values) -> list[tuple]:
         # LIMIT and OFFSET are part of the SQL, so each slice is a query of its own.
-        query = self._slices.get((start, stop))
+        query = self._slices.get((first, stop))
         if query is None:
             if len(self._slices) >= MAX_PREPARED_SLICES:
-                self._slices.clear()
-            query = self._slices[start, stop] = PreparedQuery(
-                partial(self._page_query, start, stop)
+                return list(self._page_query(first, stop, **values))
+            query = self._slices[first, stop] = PreparedQuery(
+                partial(self._page_query, first, stop)
             )
-        return query
+        return query.rows(**values)
 
 
 def _latest(now: dt.datetime) -> QuerySet:

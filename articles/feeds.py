@@ -4,8 +4,8 @@ Each item carries the title, the canonical link, the publish and change times, t
 summary as description, the source as author, the tags as categories, the lead
 image as an enclosure and the full (sanitized on save) body as content. The GUID is
 the article's permanent short link, so a changed slug does not make readers show
-the item twice. Feeds answer 304 to a matching If-None-Match or If-Modified-Since
-(see ``articles/syndication.py``).
+the item twice. Feeds answer 304 to a matching If-None-Match (see
+``articles/syndication.py``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
+from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from .links import absolute_url, source_path, tag_path
@@ -29,9 +31,9 @@ from .metadata import image_url
 from .models import Article, Source
 from .syndication import (
     FEED_SIZE,
-    FeedVersion,
     conditional_feed_response,
     feed_articles,
+    feed_etag,
     last_changed,
     xml_safe,
 )
@@ -77,16 +79,15 @@ class ArticleFeed(Feed):
     feed_type = ContentRssFeed
     feed_url_name = "articles:feed"
 
+    @method_decorator(require_safe)
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
         obj = self.get_object(request, *args, **kwargs)
         items = list(self.articles(obj)[:FEED_SIZE])
-        version = FeedVersion.of(items, f"{self.feed_type.__name__}:{obj!r}")
-        if obj is not None and version.is_empty:
+        if obj is not None and not items:
             # Like the tag and source pages: nothing live is the same as nothing at all.
             raise Http404("No live articles")
-        return conditional_feed_response(request, version, lambda: self.render(obj, items, request))
+        etag = feed_etag(items, f"{self.feed_type.__name__}:{obj!r}")
+        return conditional_feed_response(request, etag, lambda: self.render(obj, items, request))
 
     def render(self, obj, items: list[Article], request: HttpRequest) -> HttpResponse:
         # This feed object serves every request; a copy carries this request's items.

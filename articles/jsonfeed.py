@@ -20,9 +20,9 @@ from .metadata import image_url
 from .models import Article
 from .syndication import (
     FEED_SIZE,
-    FeedVersion,
     conditional_feed_response,
     feed_articles,
+    feed_etag,
     last_changed,
 )
 
@@ -71,10 +71,10 @@ def build_feed(articles) -> dict[str, Any]:
 @require_safe
 def json_feed(request: HttpRequest) -> HttpResponse:
     articles = list(feed_articles()[:FEED_SIZE])
-    version = FeedVersion.of(articles, "json")
+    etag = feed_etag(articles, "json")
 
     def render() -> HttpResponse:
         data = build_feed(articles)
         return HttpResponse(json.dumps(data, ensure_ascii=False), content_type=CONTENT_TYPE)
 
-    return conditional_feed_response(request, version, render)
+    return conditional_feed_response(request, etag, render)

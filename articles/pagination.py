@@ -34,6 +34,11 @@ def page_number(request: HttpRequest) -> int:
     return int(raw)
 
 
+def page_size(per_page: int | None = None) -> int:
+    """``per_page``, or the site's page size, never above the cap that protects the database."""
+    return min(per_page or settings.NEWSROOM_PAGE_SIZE, MAX_PER_PAGE)
+
+
 def paginate(
     request: HttpRequest,
     queryset: QuerySet | CardList,
@@ -42,8 +47,7 @@ def paginate(
     allow_empty: bool = True,
 ) -> Page:
     """The requested page with a count; ``allow_empty=False`` makes an empty list a 404."""
-    per_page = min(per_page or settings.NEWSROOM_PAGE_SIZE, MAX_PER_PAGE)
-    paginator = Paginator(queryset, per_page, allow_empty_first_page=allow_empty)
+    paginator = Paginator(queryset, page_size(per_page), allow_empty_first_page=allow_empty)
     try:
         return paginator.page(page_number(request))
     except InvalidPage as error:  # EmptyPage
@@ -74,17 +78,11 @@ class UncountedPage:
     def previous_page_number(self) -> int:
         return self.number - 1
 
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self) -> int:
-        return len(self.object_list)
-
 
 def paginate_uncounted(
     request: HttpRequest, queryset: QuerySet | CardList, per_page: int | None = None
 ) -> UncountedPage:
-    per_page = min(per_page or settings.NEWSROOM_PAGE_SIZE, MAX_PER_PAGE)
+    per_page = page_size(per_page)
     number = page_number(request)
     start = (number - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])

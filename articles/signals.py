@@ -16,6 +16,8 @@ _batch = threading.local()
 
 
 def content_changed(**kwargs) -> None:
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return  # m2m_changed sends pre_add and post_add for one change: the post_ will do
     if getattr(_batch, "depth", 0):
         _batch.changed = True
         return

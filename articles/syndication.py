@@ -3,12 +3,11 @@
 Every URL a feed or sitemap prints is absolute under ``settings.SITE_URL``, whatever
 host the request came in on. Every list starts from ``Article.objects.live()``.
 
-Feed responses carry validators computed from the items they list, in one small
-query: an ETag over each item's id and times (it changes when an item is added,
-edited, or leaves the feed by expiring or being unpublished) and Last-Modified, the
-newest change among the listed items (an item's edit, or its publish time, when a
-scheduled item goes live). ``Cache-Control: max-age`` never reaches past the next
-moment an article goes live or expires, so a reader's cache cannot hide either.
+Feed responses carry an ETag computed from the items they list (it changes when an
+item is added, edited, renamed through its source or tags, or leaves the feed by
+expiring or being unpublished). ``Cache-Control: max-age`` follows the opt-in
+``NEWSROOM_HTTP_MAX_AGE`` and never reaches past the next moment an article goes
+live or expires, so a reader's cache cannot hide either.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -50,7 +48,7 @@ def last_changed(article: Article) -> dt.datetime:
 def feed_articles(*, tag: Tag | None = None, source: Source | None = None) -> QuerySet:
     """Live articles for a feed, newest first, with their source and tags (constant queries).
 
-    Unsliced: feeds take ``[:FEED_SIZE]`` of it, then ``FeedVersion.of`` reads those.
+    Unsliced: feeds take ``[:FEED_SIZE]`` of it, then ``feed_etag`` reads those.
     """
     articles = Article.objects.live().for_listing()
     if tag is not None:
@@ -60,34 +58,26 @@ def feed_articles(*, tag: Tag | None = None, source: Source | None = None) -> Qu
     return articles
 
 
-@dataclass(frozen=True)
-class FeedVersion:
-    """The HTTP validator of a feed: what changes whenever the feed's content does.
+def feed_etag(articles: list[Article], representation: str) -> str:
+    """A feed's ETag, from what each item shows that can change: the article (its last
+    edit and publish time), its source's name and homepage, and its tags' names and
+    slugs, which an editor can rename without touching the article.
 
     Only an ETag: a Last-Modified date cannot move when an item is withdrawn or a tag
     renamed, so a reader polling with If-Modified-Since alone would keep the old feed.
     """
-
-    etag: str
-    is_empty: bool
-
-    @classmethod
-    def of(cls, articles: list[Article], representation: str) -> FeedVersion:
-        """From what each item shows that can change: the article (its last edit and
-        publish time), its source's name and homepage, and its tags' names and slugs,
-        which an editor can rename without touching the article."""
-        digest = hashlib.sha256(representation.encode())
-        for article in articles:
-            shown = (
-                article.number,
-                article.updated_at.timestamp(),
-                article.publish_at.timestamp(),
-                article.source.name,
-                article.source.homepage,
-                [(tag.name, tag.slug) for tag in article.tags.all()],
-            )
-            digest.update(repr(shown).encode())
-        return cls(f'"{digest.hexdigest()[:32]}"', not articles)
+    digest = hashlib.sha256(representation.encode())
+    for article in articles:
+        shown = (
+            article.number,
+            article.updated_at.timestamp(),
+            article.publish_at.timestamp(),
+            article.source.name,
+            article.source.homepage,
+            [(tag.name, tag.slug) for tag in article.tags.all()],
+        )
+        digest.update(repr(shown).encode())
+    return f'"{digest.hexdigest()[:32]}"'
 
 
 def feed_max_age(now: dt.datetime | None = None) -> int:
@@ -100,11 +90,11 @@ def feed_max_age(now: dt.datetime | None = None) -> int:
 
 
 def conditional_feed_response(
-    request: HttpRequest, version: FeedVersion, render: Callable[[], HttpResponse]
+    request: HttpRequest, etag: str, render: Callable[[], HttpResponse]
 ) -> HttpResponse:
     """``render()``'s response with its ETag and Cache-Control, or a 304."""
 
-    @condition(etag_func=lambda _request: version.etag)
+    @condition(etag_func=lambda _request: etag)
     def respond(_request: HttpRequest) -> HttpResponse:
         return render()
 

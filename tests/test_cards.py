@@ -59,17 +59,21 @@ def test_a_scheduled_article_appears_when_its_time_comes(client, every_state, ur
     assert b"The scheduled one" not in client.get(url).content
 
 
-def test_slices_are_newest_first_and_any_slice_can_be_read(monkeypatch):
+def test_slices_are_newest_first_and_any_slice_can_be_read_once_the_prepared_are_full(
+    monkeypatch,
+):
     monkeypatch.setattr(cards, "MAX_PREPARED_SLICES", 2)
     now = timezone.now()
     for hours in range(6):
         make_article(title=f"{hours} hours ago", publish_at=now - dt.timedelta(hours=hours + 1))
-    card_list = LATEST.cards()
+    latest = cards.Listing(cards._latest)
+    card_list = latest.cards()
     assert titles(card_list, 0, 2) == ["0 hours ago", "1 hours ago"]
     assert titles(card_list, 2, 5) == ["2 hours ago", "3 hours ago", "4 hours ago"]
     assert titles(card_list, 5, 8) == ["5 hours ago"]
     assert titles(card_list, 3, 3) == []
     assert titles(card_list, 0, 1) == ["0 hours ago"]
+    assert list(latest._slices) == [(0, 2), (2, 5)]  # the first two stay prepared
 
 
 def test_a_card_escapes_what_it_shows(settings):

@@ -295,6 +295,8 @@ def test_an_import_batch_bumps_the_generation_once(tmp_path, django_capture_on_c
 
 
 def test_a_miss_through_the_wsgi_front_asks_the_cache_once(monkeypatch):
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
     from django.test import RequestFactory
 
     from articles import pagecache
@@ -311,11 +313,18 @@ def test_a_miss_through_the_wsgi_front_asks_the_cache_once(monkeypatch):
     monkeypatch.setattr(pagecache, "cached_page", counted)
     environ = RequestFactory().get("/").environ
     statuses = []
-    body = b"".join(
-        pagecache.PageCacheApp(django_application)(
-            environ, lambda status, headers: statuses.append((status, dict(headers)))
+    # As Django's test client does: the test's own connection must outlive the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(
+            pagecache.PageCacheApp(django_application)(
+                environ, lambda status, headers: statuses.append((status, dict(headers)))
+            )
         )
-    )
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert statuses[0][0] == "200 OK" and b"Story" in body
     assert statuses[0][1]["X-Page-Cache"] == "miss"
     assert lookups == ["/"]
