@@ -179,8 +179,12 @@ def test_bulk_created_articles_send_the_same_save_signal(tmp_path):
     assert sorted(seen) == [(n, True) for n in range(1, 6)]
 
 
-def test_bulk_and_single_paths_store_the_same_row(tmp_path):
-    """The fast path and StoryWriter.write prepare rows identically."""
+def refuse_bulk_insert(stories):
+    raise IntegrityError("bulk insert refused")
+
+
+def test_bulk_and_single_paths_store_the_same_row(tmp_path, monkeypatch):
+    """The bulk insert and the one-by-one fallback prepare rows identically."""
     text = wire(
         1,
         title="Same <Row>",
@@ -191,7 +195,8 @@ def test_bulk_and_single_paths_store_the_same_row(tmp_path):
     writer.write_batch([parse_wire_text(text)])
     bulk = Article.objects.values().get(number=1)
     Article.objects.all().delete()
-    writer.write(parse_wire_text(text.replace("article_id = 1", "article_id = 2")))
+    monkeypatch.setattr(writer, "_create_many", refuse_bulk_insert)  # one by one instead
+    writer.write_batch([parse_wire_text(text.replace("article_id = 1", "article_id = 2"))])
     single = Article.objects.values().get(number=2)
     ignored = {"id", "number", "path", "created_at", "updated_at", "imported_at"}
     ignored |= {"wire_raw", "wire_hash"}

@@ -4,9 +4,8 @@ An upsert keyed on the article number that says what it did. Importing the same
 file again changes nothing; a changed file updates the article in place (its
 address stays); ``draft = true`` imports as a draft.
 
-Every story is written whole or not at all. :meth:`StoryWriter.write` writes one
-story in a savepoint of its own. :meth:`StoryWriter.write_batch` is the fast path
-the importer uses: the new articles of a batch are inserted together in one
+Every story is written whole or not at all. :meth:`StoryWriter.write_batch`
+writes a batch: the new articles of a batch are inserted together in one
 savepoint, with their tags; if anything in that savepoint fails it is rolled back
 and every story of the batch is written again one by one (``_write_one``), one
 savepoint each, so the failure lands on the one story that caused it and the others are
@@ -76,11 +75,6 @@ class StoryWriter:
         return outcomes
 
     # Writing ---------------------------------------------------------------------
-
-    def write(self, story: WireStory) -> tuple[Outcome, Article | None]:
-        """Create or update the article for one story, in a savepoint of its own."""
-        existing = Article.objects.filter(number=story.number).first()
-        return self._write_one(story, existing)
 
     def write_batch(self, stories: Sequence[WireStory]) -> list[Result]:
         """Write a batch of stories; one result per story, in order.

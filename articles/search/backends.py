@@ -99,7 +99,6 @@ class SearchBackend:
         """The id of the newest word match left out of the window, if any is.
 
         Articles with a greater id are the newest ``window`` matches. They are
-
         counted before the live filter (drafts included), which keeps this one cheap
         index walk; the window may then show a few fewer than ``window`` articles.
         """
@@ -178,7 +177,7 @@ class SQLiteBackend(SearchBackend):
             )
         )
 
-    def window_edge(self, query: SearchQuery, window: int) -> int | None:
+    def window_edge(self, query: SearchQuery, window: int) -> Edge | None:
         sql = (
             "SELECT rowid FROM articles_search WHERE articles_search MATCH %s "
             "ORDER BY rowid DESC LIMIT 1 OFFSET %s"
