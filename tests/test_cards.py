@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from articles import cards
-from articles.cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED
+from articles.cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED, TagCounts
+from articles.models import Article
 from articles.templatetags.listing import card_html
 from tests.factories import make_article, make_source
 
@@ -57,6 +58,51 @@ def test_a_scheduled_article_appears_when_its_time_comes(client, every_state, ur
     with at(scheduled.publish_at + dt.timedelta(seconds=1)):
         assert b"The scheduled one" in client.get(url).content
     assert b"The scheduled one" not in client.get(url).content
+
+
+@pytest.mark.parametrize("row_lookup_cost", [0, 10**9], ids=["tag rows", "latest first"])
+def test_a_tag_lists_and_counts_the_same_articles_read_from_either_end(
+    monkeypatch, row_lookup_cost
+):
+    monkeypatch.setattr(cards, "ROW_LOOKUP_COST", row_lookup_cost)
+    now = timezone.now()
+    for hours in range(5):
+        make_article(
+            title=f"{hours} hours ago", publish_at=now - dt.timedelta(hours=hours + 1), tags=["t"]
+        )
+    for state in ("draft", "scheduled", "expired"):
+        make_article(title=f"The {state} one", state=state, tags=["t"])
+    make_article(title="Untagged", publish_at=now - dt.timedelta(minutes=5))
+    make_article(title="Tagged otherwise", publish_at=now - dt.timedelta(minutes=5), tags=["u"])
+    tag_id = Article.tags.through.objects.filter(tag__slug="t").values("tag_id")[:1].get()["tag_id"]
+    card_list = TAGGED.cards(tag_id=tag_id)
+    assert card_list.count() == 5
+    assert titles(card_list, 0, 3) == ["0 hours ago", "1 hours ago", "2 hours ago"]
+    assert titles(card_list, 3, 20) == ["3 hours ago", "4 hours ago"]
+    assert [tag.slug for tag in card_list[0:1][0].tags] == ["t"]
+
+
+def test_a_tag_with_no_live_article_counts_zero_and_reads_no_rows(django_assert_num_queries):
+    make_article(state="draft", tags=["t"])
+    tag_id = Article.tags.through.objects.get().tag_id
+    card_list = TAGGED.cards(tag_id=tag_id)
+    with django_assert_num_queries(1):  # the counts, then nothing to read
+        assert card_list.count() == 0
+        assert card_list[0:20] == []
+
+
+@pytest.mark.parametrize(
+    ("stop", "tagged", "articles", "latest_first"),
+    [
+        (20, 6_500, 100_000, True),  # a popular tag's first page: ~300 articles walked
+        (2_000, 6_500, 100_000, False),  # its 100th page: ~31,000 walked
+        (20, 50, 100_000, False),  # a rare tag: ~40,000 walked for 50 rows
+        (20, 300, 1_000, True),  # a tag on a third of a small site
+    ],
+)
+def test_a_tag_page_is_read_from_the_cheaper_end(stop, tagged, articles, latest_first):
+    counts = TagCounts(tagged=tagged, not_live=0, articles=articles)
+    assert counts.latest_first_is_cheaper(stop) is latest_first
 
 
 def test_slices_are_newest_first_and_any_slice_can_be_read_once_the_prepared_are_full(

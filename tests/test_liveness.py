@@ -44,3 +44,19 @@ def test_scheduled_article_goes_live_when_its_time_passes_without_any_job():
     article = make_article(state="scheduled")
     assert article.number not in live_numbers()
     assert article.number in live_numbers(article.publish_at + dt.timedelta(seconds=1))
+
+
+def test_not_live_is_exactly_what_live_leaves_out():
+    now = timezone.now()
+    articles = [make_article(state=state) for state in ("live", "draft", "scheduled", "expired")]
+    articles.append(make_article(title="A draft with a past publish time", state="draft"))
+    Article.objects.filter(pk=articles[-1].pk).update(publish_at=now - dt.timedelta(days=3))
+    articles.append(make_article(publish_at=now, title="Goes live exactly now"))
+    articles.append(
+        make_article(publish_at=now - dt.timedelta(hours=1), expires_at=now, title="Expires now")
+    )
+    live = set(Article.objects.live(now).values_list("pk", flat=True))
+    not_live = set(Article.objects.not_live(now).values_list("pk", flat=True))
+    assert live.isdisjoint(not_live)
+    assert live | not_live == {article.pk for article in articles}
+    assert len(live) == 2  # the live one and the one going live exactly now
