@@ -6,6 +6,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+from django.template import Context, Template
 from django.utils import timezone
 
 from articles import cards
@@ -139,3 +140,23 @@ def test_a_card_escapes_what_it_shows(settings):
     assert ">r&amp;d</a>" in html
     assert f'href="{article.path}"' in html
     assert '<time datetime="2024-01-04T22:07:00-05:00">4 January 2024, 22:07</time>' in html
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2024, 1, 5, 3, 7, tzinfo=dt.UTC),  # the day before, in New York
+        dt.datetime(2024, 7, 1, 16, 30, 15, 123456, tzinfo=dt.UTC),  # summer time, microseconds
+    ],
+)
+def test_time_filters_show_what_the_date_filter_shows(settings, moment):
+    settings.TIME_ZONE = "America/New_York"
+    template = Template(
+        "{% load listing %}"
+        '{{ t|date:"c" }}|{{ t|iso_time }}|{{ t|date:"j F Y, H:i T" }}|{{ t|long_time }}'
+        '|{{ t|date:"j F Y" }}|{{ t|long_date }}'
+    )
+    django_iso, iso, django_long, long, django_day, day = template.render(
+        Context({"t": moment})
+    ).split("|")
+    assert (iso, long, day) == (django_iso, django_long, django_day)

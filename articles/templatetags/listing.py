@@ -88,6 +88,26 @@ def card_html(card: Card, snippet: SafeString | None = None) -> str:
     return "\n".join(lines)
 
 
+@register.filter
+def iso_time(moment) -> str:
+    """``moment`` in the site's time zone as ISO 8601: what ``date:"c"`` shows, faster."""
+    return timezone.localtime(moment).isoformat()
+
+
+@register.filter
+def long_time(moment) -> str:
+    """``moment`` as ``date:"j F Y, H:i T"`` shows it (4 January 2024, 22:07 EST)."""
+    local = timezone.localtime(moment)
+    return f"{human_time(local)} {local.tzname()}"
+
+
+@register.filter
+def long_date(moment) -> str:
+    """``moment``'s day as ``date:"j F Y"`` shows it (4 January 2024)."""
+    local = timezone.localtime(moment)
+    return f"{local.day} {MONTHS[local.month]} {local.year:04d}"
+
+
 def human_time(moment) -> str:
     """``moment`` as the ``date:"j F Y, H:i"`` template filter shows it."""
     return f"{moment.day} {MONTHS[moment.month]} {moment.year:04d}, {moment:%H:%M}"
