@@ -22,6 +22,9 @@ class Migration(migrations.Migration):
             'CREATE INDEX "taggeditem_tag_type_idx" ON "taggit_taggeditem" ("tag_id", "content_type_id")',
             'DROP INDEX "taggeditem_tag_type_idx"',
         ),
+        # Statistics for the new index: without them, SQLite guesses it picks out a
+        # few rows and prefers it for the related articles, which it makes 50x slower.
+        migrations.RunSQL('ANALYZE "taggit_taggeditem"', migrations.RunSQL.noop),
         migrations.RemoveIndex(
             model_name="article",
             name="article_source_live_idx",
