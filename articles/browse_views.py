@@ -19,7 +19,14 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED, queryset_cards
-from .filters import FIRST_DAY, LAST_DAY, ArticleFilter, start_of_day
+from .filters import (
+    FIRST_DAY,
+    LAST_DAY,
+    ArticleFilter,
+    CountedBy,
+    live_article_count,
+    start_of_day,
+)
 from .links import absolute_url
 from .models import NEWEST_FIRST, Article, Source
 from .pagination import paginate
@@ -41,9 +48,9 @@ def page_query(page: Page) -> dict:
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
-    filterset = ArticleFilter(
-        request.GET, queryset=Article.objects.live().order_by(*NEWEST_FIRST), request=request
-    )
+    # The live articles are only built when a filter is in effect: none() keeps
+    # ``filterset.qs`` from ever listing an article that is not live.
+    filterset = ArticleFilter(request.GET, queryset=Article.objects.none(), request=request)
     if not filterset.is_valid():
         context = {
             "filter": filterset,
@@ -54,8 +61,12 @@ def article_list(request: HttpRequest) -> HttpResponse:
         return render(request, "articles/article_list.html", context, status=400)
     per_page = filterset.form.cleaned_data.get("per_page")
     filters = canonical_filters(filterset)
-    # Unfiltered, the listing is the latest articles, whose queries are prepared.
-    articles = queryset_cards(filterset.qs) if filters else LATEST.cards()
+    if filters:
+        live = Article.objects.live().order_by(*NEWEST_FIRST)
+        articles = queryset_cards(filterset.filter_queryset(live))
+    else:
+        # The latest articles, whose queries are prepared, counted without reading them.
+        articles = CountedBy(LATEST.cards(), live_article_count)
     page = paginate(request, articles, per_page)
     context = {
         "filter": filterset,
