@@ -16,12 +16,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .links import absolute_url
-from .metadata import image_url
-from .models import Article
 from .syndication import (
-    FEED_SIZE,
+    FeedEntry,
     conditional_feed_response,
-    feed_articles,
+    feed_entries,
     feed_etag,
     last_changed,
 )
@@ -38,24 +36,24 @@ def _author(name: str, url: str = "") -> dict[str, str]:
     return {"name": name, "url": url} if url else {"name": name}
 
 
-def feed_item(article: Article) -> dict[str, Any]:
+def feed_item(entry: FeedEntry) -> dict[str, Any]:
     item = {
-        "id": absolute_url(article.get_short_url()),
-        "url": absolute_url(article.path),
-        "external_url": article.source_link,
-        "title": article.title,
-        "content_html": article.body,
-        "summary": article.summary or article.meta_description,
-        "image": image_url(article),
-        "date_published": _rfc3339(article.publish_at),
-        "date_modified": _rfc3339(last_changed(article)),
-        "authors": [_author(article.source.name, article.source.homepage)],
-        "tags": sorted(tag.name for tag in article.tags.all()),
+        "id": absolute_url(entry.short_path),
+        "url": absolute_url(entry.path),
+        "external_url": entry.source_link,
+        "title": entry.title,
+        "content_html": entry.body,
+        "summary": entry.summary,
+        "image": entry.image,
+        "date_published": _rfc3339(entry.publish_at),
+        "date_modified": _rfc3339(last_changed(entry)),
+        "authors": [_author(entry.source_name, entry.source_homepage)],
+        "tags": sorted(name for name, _slug in entry.tags),
     }
     return {key: value for key, value in item.items() if value}
 
 
-def build_feed(articles) -> dict[str, Any]:
+def build_feed(entries: list[FeedEntry]) -> dict[str, Any]:
     return {
         "version": VERSION,
         "title": settings.SITE_NAME,
@@ -64,17 +62,17 @@ def build_feed(articles) -> dict[str, Any]:
         "description": f"The latest news and press releases on {settings.SITE_NAME}.",
         "language": settings.LANGUAGE_CODE,
         "authors": [_author(settings.SITE_NAME, settings.SITE_URL)],
-        "items": [feed_item(article) for article in articles],
+        "items": [feed_item(entry) for entry in entries],
     }
 
 
 @require_safe
 def json_feed(request: HttpRequest) -> HttpResponse:
-    articles = list(feed_articles()[:FEED_SIZE])
-    etag = feed_etag(articles, "json")
+    entries = feed_entries()
+    etag = feed_etag(entries, "json")
 
     def render() -> HttpResponse:
-        data = build_feed(articles)
+        data = build_feed(entries)
         return HttpResponse(json.dumps(data, ensure_ascii=False), content_type=CONTENT_TYPE)
 
     return conditional_feed_response(request, etag, render)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
+from io import StringIO
 from unittest import mock
 
 import feedparser
@@ -12,10 +13,12 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.http import http_date
 
+from articles.feeds import ContentAtomFeed, ContentRssFeed
 from articles.models import Article
-from articles.syndication import FEED_SIZE
+from articles.syndication import FEED_SIZE, feed_entries, feed_tags, newest_first_is_cheaper
 from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
@@ -267,13 +270,83 @@ def test_max_age_never_reaches_past_the_next_go_live(client, articles, settings)
 
 
 def test_control_characters_from_the_wire_do_not_break_the_feed(client):
-    make_article(title="Bad\x0bbyte", summary="Also\x1fbad", tags=["Odd\x0ctag"])
+    make_article(
+        title="Bad\x0bbyte",
+        summary="Also\x1fbad",
+        body="<p>Body\x08text</p>",
+        tags=["Odd\x0ctag"],
+        source=make_source("Odd\x0esource"),
+    )
     for url in ["/feed/", "/feed/atom/"]:
         response = client.get(url)
         assert response.status_code == 200
         parsed = feedparser.parse(response.content)
         assert not parsed.bozo
-        assert parsed.entries[0].title == "Badbyte"
+        entry = parsed.entries[0]
+        assert entry.title == "Badbyte"
+        assert entry.content[0].value == "<p>Bodytext</p>"
+        assert entry.author == "Oddsource"
+        assert [tag.term for tag in entry.tags] == ["Oddtag"]
+
+
+ODD_TEXT = "Tom & Jerry <b>\"quoted\"</b> 'single' \t tab\nline \u00e9\u2019\U0001f600 ]]>"
+
+
+@pytest.mark.parametrize(
+    ("feed_type", "django_feed_type"),
+    [(ContentRssFeed, Rss201rev2Feed), (ContentAtomFeed, Atom1Feed)],
+)
+def test_the_fast_xml_writer_writes_what_djangos_writes(feed_type, django_feed_type):
+    """FeedXMLWriter against SimplerXMLGenerator, through Django's own write()."""
+    feed = feed_type(
+        title=ODD_TEXT,
+        link="http://testserver/",
+        description=ODD_TEXT,
+        feed_url="http://testserver/feed/",
+        author_name=ODD_TEXT,
+        language="en",
+    )
+    for number in range(3):
+        feed.add_item(
+            title=f"{ODD_TEXT} {number}",
+            link=f"http://testserver/202401/{number}-story?a=1&b=\u00e9",
+            description="" if number == 1 else ODD_TEXT,
+            unique_id=f"http://testserver/s/{number}",
+            unique_id_is_permalink=True,
+            enclosures=[Enclosure("http://cdn.example/a\"b'c.png", "0", "image/png")],
+            pubdate=timezone.now(),
+            updateddate=timezone.now(),
+            author_name=ODD_TEXT,
+            author_link="http://acme.example/",
+            categories=[ODD_TEXT, "Energy"],
+            content_html=f"<p>{ODD_TEXT}</p>",
+        )
+    django_written = StringIO()
+    django_feed_type.write(feed, django_written, "utf-8")  # with SimplerXMLGenerator
+    assert feed.writeString("utf-8") == django_written.getvalue()
+
+
+def test_the_tag_feed_reads_the_same_entries_either_way(client, source):
+    now = timezone.now()
+    for number in range(8):
+        tags = ["Energy"] if number % 2 else ["Oil"]
+        make_article(
+            title=f"Story {number}", tags=tags, publish_at=now - dt.timedelta(hours=number)
+        )
+    make_article(title="Energy draft", state="draft", tags=["Energy"])
+    tag = feed_tags().get(slug="energy")
+    assert (tag.tagged, tag.articles) == (5, Article.objects.order_by("-pk")[0].pk)
+    read = {}
+    for walk in (True, False):
+        with mock.patch("articles.syndication.newest_first_is_cheaper", return_value=walk):
+            read[walk] = [entry.title for entry in feed_entries(tag=tag)]
+    assert read[True] == read[False] == ["Story 1", "Story 3", "Story 5", "Story 7"]
+
+
+def test_a_popular_tag_walks_the_newest_articles_and_a_rare_one_reads_its_own():
+    assert newest_first_is_cheaper(tagged=6_000, articles=100_000)
+    assert not newest_first_is_cheaper(tagged=100, articles=100_000)
+    assert not newest_first_is_cheaper(tagged=0, articles=100_000)
 
 
 def test_feeds_hold_the_latest_fifty_articles(client):
