@@ -89,9 +89,9 @@ def not_live_terms(now: datetime) -> tuple[Q, Q, Q]:
 
     It relies on the table's constraints (a status is draft or published; a published
     article has a publish time; an expiry comes after the publish time), which also make
-    the three terms disjoint: their counts can be added up. Each term is an index range, so the articles that are
-    not live, usually few, can be read without visiting the live ones: a tag's live
-    count is its tagged total minus these (see ``cards.TagListing``).
+    the three terms disjoint: their counts can be added up. Each term is an index range,
+    so the articles that are not live, usually few, can be read without visiting the live
+    ones: a tag's live count is its tagged total minus these (see ``cards.TagListing``).
     """
     published = Article.Status.PUBLISHED
     return (
