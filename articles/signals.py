@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import Tag, TaggedItem
@@ -12,38 +9,35 @@ from taggit.models import Tag, TaggedItem
 from .models import Article, Source
 from .pagecache import bump_generation
 
-_batch = threading.local()
+
+class PendingBump:
+    """The bump of the page cache's generation that a transaction's commit will run."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        bump_generation()
 
 
 def content_changed(**kwargs) -> None:
+    """Bump the page cache's generation once the write commits: once per transaction,
+    however many rows it saves (an import batch saves hundreds, an article with its
+    tags a handful), since each bump is a Redis write that empties every server
+    process's memory of pages.
+
+    A bump already waiting on this transaction covers the change: if the savepoint it
+    was registered in rolls back, Django drops it, and the next change registers anew.
+    """
     if kwargs.get("action", "post_").startswith("pre_"):
         return  # m2m_changed sends pre_add and post_add for one change: the post_ will do
-    if getattr(_batch, "depth", 0):
-        _batch.changed = True
+    waiting = transaction.get_connection().run_on_commit
+    if any(isinstance(f, PendingBump) and not f.done for _ids, f, _robust in waiting):
         return
     # Robust: the write has committed whatever happens; a cache that fails to hear of
     # it is logged, and its pages age out (NEWSROOM_PAGE_CACHE_SECONDS).
-    transaction.on_commit(bump_generation, robust=True)
-
-
-@contextmanager
-def one_bump_for_the_batch():
-    """Writes inside the block make one bump, registered as the block ends, rather than
-    one per saved row (an import batch saves hundreds; each bump is a Redis write that
-    empties every server process's memory of pages).
-
-    Use it inside the batch's transaction: the bump then runs when that commits, and
-    is dropped only if the whole transaction rolls back. It is registered even when the
-    block fails, since the caller may still commit what was written before.
-    """
-    _batch.depth = getattr(_batch, "depth", 0) + 1
-    try:
-        yield
-    finally:
-        _batch.depth -= 1
-        if not _batch.depth and getattr(_batch, "changed", False):
-            _batch.changed = False
-            transaction.on_commit(bump_generation, robust=True)
+    transaction.on_commit(PendingBump(), robust=True)
 
 
 def connect() -> None:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 
-from ..signals import one_bump_for_the_batch
 from .frontmatter import parse_wire_bytes
 from .story import WireError, WireStory
 from .writer import Outcome, StoryWriter
@@ -191,7 +190,7 @@ def _write_batch(
             record(name, outcome.value)
         return
     try:
-        with transaction.atomic(), one_bump_for_the_batch():
+        with transaction.atomic():
             results = writer.write_batch(stories)
     except DatabaseError as error:  # the commit itself failed: nothing of the batch stayed
         writer.forget()
