@@ -240,11 +240,13 @@ def feed_etag(entries: list[FeedEntry], representation: str) -> str:
     return f'"{digest.hexdigest()[:32]}"'
 
 
-def feed_max_age(now: dt.datetime | None = None) -> int:
+def feed_max_age() -> int:
     """How long readers and proxies may keep a feed without asking again: the opt-in
     ``NEWSROOM_HTTP_MAX_AGE`` (default 0: always revalidate, cheaply, by ETag), never
     past the next go-live or expiry."""
-    now = now or timezone.now()
+    if settings.NEWSROOM_HTTP_MAX_AGE <= 0:
+        return 0  # no transition to look up
+    now = timezone.now()
     _generation, transition = cache_epoch(now)
     return max_age_until(transition.timestamp(), now, settings.NEWSROOM_HTTP_MAX_AGE)
 
