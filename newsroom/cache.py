@@ -7,6 +7,10 @@ its pool), so one per pool does.
 
 :class:`WatchedValue` keeps one value current in every process through pub/sub, so
 reading it costs no round trip (the page cache's content generation).
+
+A Redis that stops answering costs each process one timeout, then
+:data:`RESTING_SECONDS` of instant failures (cache misses), rather than a timeout on
+every cache call of every request (:class:`FailFastConnection`).
 """
 
 from __future__ import annotations
@@ -15,15 +19,69 @@ import logging
 import os
 import threading
 import time
+from urllib.parse import urlsplit
 
 from django.core.cache.backends import redis as django_redis
+from redis import connection as redis_connection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
+RESTING_SECONDS = 5.0
+# Redis servers, by (host, port), that failed to connect or answer: until when this
+# process stops asking them.
+_resting_until: dict[tuple[str, int], float] = {}
+
+
+class FailFastMixin:
+    """A connection that, once a server has failed to connect or to answer in time,
+    fails at once for :data:`RESTING_SECONDS` in this whole process.
+
+    Without it, each cache call of a request waits out the socket timeout: a page
+    asks the cache two or three times, so a hung Redis cost seconds per request.
+    """
+
+    def connect(self) -> None:
+        self._check_not_resting()
+        self._watching_for_failure(super().connect)
+
+    def send_packed_command(self, *args, **kwargs) -> None:
+        self._check_not_resting()
+        self._watching_for_failure(super().send_packed_command, *args, **kwargs)
+
+    def read_response(self, *args, **kwargs):
+        return self._watching_for_failure(super().read_response, *args, **kwargs)
+
+    def _check_not_resting(self) -> None:
+        if _resting_until.get((self.host, self.port), 0.0) > time.monotonic():
+            raise RedisConnectionError(f"Redis at {self.host}:{self.port} failed a moment ago")
+
+    def _watching_for_failure(self, call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError):
+            _resting_until[self.host, self.port] = time.monotonic() + RESTING_SECONDS
+            raise
+
+
+class FailFastConnection(FailFastMixin, redis_connection.Connection):
+    pass
+
+
+class FailFastSSLConnection(FailFastMixin, redis_connection.SSLConnection):
+    pass
+
+
+FAIL_FAST_CONNECTIONS = {"redis": FailFastConnection, "rediss": FailFastSSLConnection}
+
 
 class RedisCacheClient(django_redis.RedisCacheClient):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, servers, **options) -> None:
+        connection_class = FAIL_FAST_CONNECTIONS.get(urlsplit(servers[0]).scheme)
+        if connection_class is not None:  # not for unix:// sockets
+            options.setdefault("connection_class", connection_class)
+        super().__init__(servers, **options)
         self._clients = {}
 
     def get_client(self, key=None, *, write=False):

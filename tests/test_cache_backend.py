@@ -167,24 +167,3 @@ def test_pages_kept_in_memory_age_out_like_the_stored_ones(client, page_cache_on
     later = timezone.now() + dt.timedelta(seconds=301)
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert client.get("/")["X-Page-Cache"] == "miss"
-
-
-@pytest.mark.django_db
-def test_without_redis_pages_are_rendered_and_not_stored(client, settings, monkeypatch):
-    from articles import pagecache
-    from tests.factories import make_article
-
-    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
-    settings.NEWSROOM_SHARED_CACHE = True
-    unreachable = RedisCache("redis://127.0.0.1:1/0", {})
-    monkeypatch.setattr(pagecache, "cache", unreachable)
-    generation = unreachable.watched(pagecache.GENERATION_KEY)
-    try:
-        article = make_article(title="Story served without a cache")
-        for path in ("/", article.path, "/feed/"):
-            response = client.get(path)
-            assert response.status_code == 200
-            assert "X-Page-Cache" not in response
-        assert b"Story served without a cache" in client.get("/").content
-    finally:
-        generation.stop()
