@@ -19,20 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-)
+from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
@@ -117,17 +108,35 @@ def queryset_cards(articles: QuerySet) -> CardList:
     return CardList(rows.count, lambda start, stop: list(rows[start:stop]))
 
 
+def count_all(sign: str = "") -> RawSQL:
+    """A bare ``COUNT(*)`` (``-COUNT(*)`` with ``sign="-"``) to select with values_list():
+    ``Count()`` there adds a GROUP BY, and SQLite counts ``COUNT(*)`` from the smallest
+    index faster than ``COUNT(id)``."""
+    return RawSQL(f"{sign}COUNT(*)", (), output_field=IntegerField())
+
+
+def count_of(queryset: QuerySet) -> Subquery:
+    """``(SELECT COUNT(*) ...)`` of ``queryset``, as a scalar subquery."""
+    return Subquery(queryset.order_by().values_list(count_all()), output_field=IntegerField())
+
+
 class Listing:
     """The live articles of one scope, newest first, as a :class:`CardList`.
 
     ``scope`` receives the values (``now`` and the scope's own, as keyword arguments)
     and returns the articles to list, starting from ``Article.objects.live(now)``.
-    Every query is prepared, so the values must be ints, datetimes or lists of them.
+    ``count_terms``, if given, receives the same values and returns rows of one number
+    each, whose sum is the count; by default the scope is counted. Every query is
+    prepared, so the values must be ints, datetimes or lists of them.
     """
 
-    def __init__(self, scope: Callable[..., QuerySet]) -> None:
+    def __init__(
+        self,
+        scope: Callable[..., QuerySet],
+        count_terms: Callable[..., QuerySet] | None = None,
+    ) -> None:
         self._scope = scope
-        self._count = PreparedQuery(self._count_query)
+        self._count = PreparedQuery(count_terms or self._count_query)
         self._slices: dict[tuple[int, int], PreparedQuery] = {}
 
     def cards(self, **values) -> CardList:
@@ -139,13 +148,10 @@ class Listing:
         )
 
     def _counted(self, **values) -> int:
-        [(count,)] = self._count.rows(**values)
-        return count
+        return sum(term for (term,) in self._count.rows(**values))
 
     def _count_query(self, **values) -> QuerySet:
-        # Grouped by a constant: a plain COUNT(*), one row, as a QuerySet to prepare.
-        articles = self._scope(**values).order_by().values(one=Value(1))
-        return articles.annotate(n=Count("pk")).values_list("n")
+        return self._scope(**values).order_by().values_list(count_all())
 
     def _page_query(self, first: int, stop: int, /, **values) -> QuerySet:
         # The page's ids first, from an index and without the join to the source, then
@@ -168,34 +174,46 @@ class Listing:
         return query.rows(**values)
 
 
-def _latest(now: dt.datetime) -> QuerySet:
+def latest(now: dt.datetime) -> QuerySet:
     return Article.objects.live(now)
 
 
-def _tag_rows(content_type_id: int, tag_id: int) -> QuerySet:
+def _live_count_terms(now: dt.datetime) -> QuerySet:
+    """All articles, then minus each kind that is not live (``not_live_terms``): a row
+    each, whose sum is the live count. SQLite counts a whole table from its index
+    pages, and each kind is an index range over the few articles that are not live:
+    counting the live ones read every one of them (15 ms at 100,000 articles)."""
+    articles = Article.objects.order_by()
+    minus = (articles.filter(kind).values_list(count_all("-")) for kind in not_live_terms(now))
+    return articles.values_list(count_all()).union(*minus, all=True)
+
+
+def tagged_items(content_type_id: int, tag_id: int) -> QuerySet:
     return TaggedItem.objects.filter(content_type_id=content_type_id, tag_id=tag_id)
 
 
-def _tagged_from_tag_rows(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet:
+def tagged_from_tag_rows(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet:
     # pk IN (tagged ids): the database starts from the tag's rows.
-    tagged_ids = _tag_rows(content_type_id, tag_id).values("object_id")
+    tagged_ids = tagged_items(content_type_id, tag_id).values("object_id")
     return Article.objects.live(now).filter(pk__in=tagged_ids)
 
 
-def _tagged_from_latest(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet:
+def tagged_from_latest(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet:
     # EXISTS per article: the database walks the live articles newest first.
-    has_tag = Exists(_tag_rows(content_type_id, tag_id).filter(object_id=OuterRef("pk")))
+    has_tag = Exists(tagged_items(content_type_id, tag_id).filter(object_id=OuterRef("pk")))
     return Article.objects.live(now).filter(has_tag)
 
 
-def _count(queryset: QuerySet) -> Subquery:
-    """``(SELECT COUNT(*) ...)`` of ``queryset``, as a scalar subquery."""
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT"))
-    return Subquery(counted.values("n"), output_field=IntegerField())
+def tag_size(tag_rows: QuerySet) -> dict[str, Subquery]:
+    """Annotations for choosing how to read a tag's articles (:class:`TagCounts`):
+    ``tagged``, how many articles carry it, live or not (an index count), and
+    ``articles``, about how many articles there are (the highest primary key)."""
+    highest_pk = Article.objects.order_by("-pk").values("pk")[:1]
+    return {"tagged": count_of(tag_rows), "articles": Subquery(highest_pk)}
 
 
 def _tag_counts(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet:
-    tagged = _tag_rows(content_type_id, tag_id)
+    tagged = tagged_items(content_type_id, tag_id)
     # not_live() as a UNION of its terms, each an index range: for their OR, SQLite
     # reads the whole table.
     term_ids = [
@@ -203,10 +221,9 @@ def _tag_counts(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet
     ]
     not_live_ids = term_ids[0].union(*term_ids[1:], all=True)
     not_live = tagged.filter(object_id__in=not_live_ids)
-    highest_pk = Article.objects.order_by("-pk").values("pk")[:1]
     return (
         Tag.objects.filter(pk=tag_id)
-        .annotate(tagged=_count(tagged), not_live=_count(not_live), articles=Subquery(highest_pk))
+        .annotate(**tag_size(tagged), not_live=count_of(not_live))
         .values_list("tagged", "not_live", "articles")
     )
 
@@ -247,8 +264,8 @@ class TagListing:
 
     def __init__(self) -> None:
         self._counts = PreparedQuery(_tag_counts)
-        self._from_tag_rows = Listing(_tagged_from_tag_rows)
-        self._from_latest = Listing(_tagged_from_latest)
+        self._from_tag_rows = Listing(tagged_from_tag_rows)
+        self._from_latest = Listing(tagged_from_latest)
 
     def cards(self, tag_id: int) -> CardList:
         values = {
@@ -256,12 +273,10 @@ class TagListing:
             "content_type_id": ContentType.objects.get_for_model(Article).pk,
             "tag_id": tag_id,
         }
-        counted: list[TagCounts] = []
 
+        @cache
         def counts() -> TagCounts:
-            if not counted:
-                counted.append(TagCounts(*self._counts.rows(**values)[0]))
-            return counted[0]
+            return TagCounts(*self._counts.rows(**values)[0])
 
         def rows(first: int, stop: int) -> list[tuple]:
             if not counts().live:
@@ -273,7 +288,7 @@ class TagListing:
         return CardList(lambda: counts().live, rows)
 
 
-def _from_source(now: dt.datetime, source_id: int) -> QuerySet:
+def from_source(now: dt.datetime, source_id: int) -> QuerySet:
     return Article.objects.live(now).filter(source_id=source_id)
 
 
@@ -281,7 +296,7 @@ def _published_between(now: dt.datetime, start: dt.datetime, end: dt.datetime) -
     return Article.objects.live(now).filter(publish_at__gte=start, publish_at__lt=end)
 
 
-LATEST = Listing(_latest)
+LATEST = Listing(latest, count_terms=_live_count_terms)
 TAGGED = TagListing()
-FROM_SOURCE = Listing(_from_source)
+FROM_SOURCE = Listing(from_source)
 PUBLISHED_BETWEEN = Listing(_published_between)

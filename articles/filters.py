@@ -8,7 +8,6 @@ source that has nothing live yet. Dates are calendar days in ``settings.TIME_ZON
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from html import escape
 
 import django_filters
@@ -16,14 +15,13 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.forms.boundfield import BoundField
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import NEWEST_FIRST, Article, Source, not_live_terms
+from .models import NEWEST_FIRST, Article, Source
 from .pagination import MAX_PER_PAGE
 from .prepared import PreparedQuery
 
@@ -68,48 +66,6 @@ def live_sources(now: dt.datetime | None = None) -> QuerySet[Source]:
 # Building and compiling the query cost ten times what running it does: prepared once.
 # The columns are Source's own, in its field order, for Source.from_db().
 LIVE_SOURCE_ROWS = PreparedQuery(lambda now: live_sources(now).values_list("pk", "name", "slug"))
-
-
-def _count(sign: str = "") -> RawSQL:
-    # A bare COUNT(*): Count() in values_list() would add a GROUP BY, and a grouped
-    # count of the whole table reads every row instead of SQLite's stored page counts.
-    return RawSQL(f"{sign}COUNT(*)", (), output_field=IntegerField())
-
-
-def _live_count_terms(now: dt.datetime) -> QuerySet:
-    """All articles, then minus each kind that is not live (``not_live_terms``): a row each.
-
-    Summed, they are the live count. The kinds do not overlap, since a scheduled
-    article's expiry, if it has one, is after its publish time (a table constraint),
-    and each is an index range over the few articles that are not live.
-    """
-    articles = Article.objects.order_by()
-    minus = (articles.filter(kind).values_list(_count("-")) for kind in not_live_terms(now))
-    return articles.values_list(_count()).union(*minus, all=True)
-
-
-LIVE_COUNT_TERMS = PreparedQuery(_live_count_terms)
-
-
-class CountedBy:
-    """``items``, which Paginator slices, counted by ``count`` instead of by themselves."""
-
-    def __init__(self, items, count: Callable[[], int]) -> None:
-        self._items = items
-        self._count = count
-
-    def count(self) -> int:
-        return self._count()
-
-    def __getitem__(self, bounds: slice):
-        return self._items[bounds]
-
-
-def live_article_count() -> int:
-    """How many articles are live, as ``Article.objects.live().count()`` says, but
-    without reading every live one: SQLite counts a whole table from its pages, and the
-    articles that are not live are few (see ``_live_count_terms``)."""
-    return sum(term for (term,) in LIVE_COUNT_TERMS.rows(now=timezone.now()))
 
 
 class SlugListWidget(forms.TextInput):

@@ -19,15 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
-from .cards import TagCounts
-from .filters import tagged_ids
+from . import cards
 from .links import absolute_url, short_path
 from .models import NEWEST_FIRST, Article, Source, to_base36
 from .pagecache import cache_epoch, max_age_until
@@ -110,50 +110,26 @@ def _entry_rows(articles: QuerySet) -> QuerySet:
     return with_source.values_list(*ENTRY_COLUMNS)
 
 
-def _latest(now: dt.datetime) -> QuerySet:
-    return _entry_rows(Article.objects.live(now))
+def _entries_of(scope: Callable[..., QuerySet]) -> PreparedQuery:
+    """The feed entries of one of the listings' scopes (see cards.py), compiled to SQL
+    once per process (see prepared.py): building and compiling the query with the ORM
+    cost more than SQLite takes to answer it."""
+    return PreparedQuery(lambda **values: _entry_rows(scope(**values)))
 
 
-def _tagged_from_tag_rows(now: dt.datetime, tag_id: int) -> QuerySet:
-    # pk IN (tagged ids): the database starts from the tag's rows.
-    return _entry_rows(Article.objects.live(now).filter(pk__in=tagged_ids(tag_id=tag_id)))
-
-
-def _tagged_newest_first(now: dt.datetime, tag_id: int) -> QuerySet:
-    # EXISTS per article: the database walks the live index newest first.
-    has_tag = Exists(tagged_ids(tag_id=tag_id).filter(object_id=OuterRef("pk")))
-    return _entry_rows(Article.objects.live(now).filter(has_tag))
-
-
-def _from_source(now: dt.datetime, source_id: int) -> QuerySet:
-    return _entry_rows(Article.objects.live(now).filter(source_id=source_id))
-
-
-# Compiled to SQL once per process (see prepared.py): building and compiling the
-# query with the ORM cost more than SQLite takes to answer it.
-_LATEST = PreparedQuery(_latest)
-_TAGGED_FROM_TAG_ROWS = PreparedQuery(_tagged_from_tag_rows)
-_TAGGED_NEWEST_FIRST = PreparedQuery(_tagged_newest_first)
-_FROM_SOURCE = PreparedQuery(_from_source)
-
-
-def _count(queryset: QuerySet) -> Subquery:
-    """``(SELECT COUNT(*) ...)`` of ``queryset``, as a scalar subquery (SQLite counts
-    ``COUNT(*)`` from an index twice as fast as ``COUNT(id)``)."""
-    counted = queryset.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
-    return Subquery(counted.values("n"), output_field=IntegerField())
+_LATEST = _entries_of(cards.latest)
+_TAGGED_FROM_TAG_ROWS = _entries_of(cards.tagged_from_tag_rows)
+_TAGGED_NEWEST_FIRST = _entries_of(cards.tagged_from_latest)
+_FROM_SOURCE = _entries_of(cards.from_source)
 
 
 def feed_tags() -> QuerySet[Tag]:
-    """Tags, each with what choosing how to read its feed needs (see
-    :func:`newest_first_is_cheaper`), in the query that finds the tag: ``tagged``, how
-    many articles carry it, live or not (read from an index), and ``articles``, about
-    how many there are (the highest id)."""
-    highest_id = Article.objects.order_by("-pk").values("pk")[:1]
-    return Tag.objects.annotate(
-        tagged=_count(tagged_ids(tag_id=OuterRef("pk"))),
-        articles=Subquery(highest_id, output_field=IntegerField()),
+    """Tags, each with what choosing how to read its feed needs, in the query that
+    finds the tag (see ``cards.tag_size``)."""
+    tag_rows = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Article), tag_id=OuterRef("pk")
     )
+    return Tag.objects.annotate(**cards.tag_size(tag_rows))
 
 
 def newest_first_is_cheaper(tagged: int, articles: int) -> bool:
@@ -166,7 +142,7 @@ def newest_first_is_cheaper(tagged: int, articles: int) -> bool:
     popular tag walks (its entries query: 33 ms to 2.7 for a tag on 6% of 100,000
     articles, SQLite); a rare one reads its own rows.
     """
-    counts = TagCounts(tagged=tagged, not_live=0, articles=articles)
+    counts = cards.TagCounts(tagged=tagged, not_live=0, articles=articles)
     return bool(tagged) and counts.latest_first_is_cheaper(FEED_SIZE)
 
 
@@ -189,7 +165,8 @@ def feed_entries(*, tag: Tag | None = None, source: Source | None = None) -> lis
     if tag is not None:
         cheaper = newest_first_is_cheaper(tag.tagged, tag.articles)
         query = _TAGGED_NEWEST_FIRST if cheaper else _TAGGED_FROM_TAG_ROWS
-        rows = query.rows(now=now, tag_id=tag.pk)
+        content_type_id = ContentType.objects.get_for_model(Article).pk
+        rows = query.rows(now=now, content_type_id=content_type_id, tag_id=tag.pk)
     elif source is not None:
         rows = _FROM_SOURCE.rows(now=now, source_id=source.pk)
     else:

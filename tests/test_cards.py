@@ -113,7 +113,7 @@ def test_slices_are_newest_first_and_any_slice_can_be_read_once_the_prepared_are
     now = timezone.now()
     for hours in range(6):
         make_article(title=f"{hours} hours ago", publish_at=now - dt.timedelta(hours=hours + 1))
-    latest = cards.Listing(cards._latest)
+    latest = cards.Listing(cards.latest)
     card_list = latest.cards()
     assert titles(card_list, 0, 2) == ["0 hours ago", "1 hours ago"]
     assert titles(card_list, 2, 5) == ["2 hours ago", "3 hours ago", "4 hours ago"]

@@ -14,7 +14,8 @@ from django.forms.boundfield import BoundField
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.filters import ArticleFilter, live_article_count
+from articles.cards import LATEST
+from articles.filters import ArticleFilter
 from articles.models import Article
 from tests.factories import make_article, make_source
 
@@ -221,7 +222,7 @@ def test_unfiltered_count_is_the_live_articles(client):
     assert b"2 articles." in response.content
 
 
-def test_live_article_count_agrees_with_live_at_every_moment():
+def test_the_latest_listing_count_agrees_with_live_at_every_moment():
     now = timezone.now()
     hour = dt.timedelta(hours=1)
     make_article(title="Live, no expiry")
@@ -232,7 +233,7 @@ def test_live_article_count_agrees_with_live_at_every_moment():
         make_article(title=f"Not live {state}", state=state)
     for moment in (now - 3 * hour, now - hour, now, now + 90 * dt.timedelta(minutes=1)):
         with mock.patch("django.utils.timezone.now", return_value=moment):
-            assert live_article_count() == Article.objects.live().count(), moment
+            assert LATEST.cards().count() == Article.objects.live().count(), moment
 
 
 def test_a_source_is_offered_and_accepted_once_its_first_article_is_live(client):
