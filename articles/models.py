@@ -84,6 +84,18 @@ class Source(models.Model):
         return slug
 
 
+def is_draft() -> Q:
+    return Q(status=Article.Status.DRAFT)
+
+
+def is_scheduled(now: datetime) -> Q:
+    return Q(status=Article.Status.PUBLISHED, publish_at__gt=now)
+
+
+def is_expired(now: datetime) -> Q:
+    return Q(status=Article.Status.PUBLISHED, expires_at__lte=now)
+
+
 def not_live_terms(now: datetime) -> tuple[Q, Q, Q]:
     """Drafts, scheduled and expired articles: together, exactly what is not live at ``now``.
 
@@ -93,12 +105,7 @@ def not_live_terms(now: datetime) -> tuple[Q, Q, Q]:
     so the articles that are not live, usually few, can be read without visiting the live
     ones: a tag's live count is its tagged total minus these (see ``cards.TagListing``).
     """
-    published = Article.Status.PUBLISHED
-    return (
-        Q(status=Article.Status.DRAFT),
-        Q(status=published, publish_at__gt=now),
-        Q(status=published, expires_at__lte=now),
-    )
+    return is_draft(), is_scheduled(now), is_expired(now)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -137,13 +144,13 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(functools.reduce(operator.or_, not_live_terms(now or timezone.now())))
 
     def scheduled(self, now: datetime | None = None) -> ArticleQuerySet:
-        return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=now or timezone.now())
+        return self.filter(is_scheduled(now or timezone.now()))
 
     def expired(self, now: datetime | None = None) -> ArticleQuerySet:
-        return self.filter(status=Article.Status.PUBLISHED, expires_at__lte=now or timezone.now())
+        return self.filter(is_expired(now or timezone.now()))
 
     def drafts(self) -> ArticleQuerySet:
-        return self.filter(status=Article.Status.DRAFT)
+        return self.filter(is_draft())
 
     def for_listing(self) -> ArticleQuerySet:
         """What a list of articles shows, in a constant number of queries; not the stored
