@@ -27,12 +27,21 @@ def canonical_url(article: Article) -> str:
     return absolute_url(article.path)
 
 
+_IMAGE_STORAGE = Article._meta.get_field("image").storage
+
+
 def image_url(article: Article) -> str:
     """The lead image as an absolute URL, or "" when the article has none."""
-    if article.image:
-        url = article.image.url
+    return lead_image_url(article.image.name, article.image_url)
+
+
+def lead_image_url(stored_name: str, remote_url: str) -> str:
+    """The uploaded image (its ``stored_name``) as an absolute URL, else the remote
+    image URL, else "": for an article read as a row (feeds) as for a model."""
+    if stored_name:
+        url = _IMAGE_STORAGE.url(stored_name)
         return url if url.startswith(("http://", "https://")) else absolute_url(url)
-    return article.image_url or ""
+    return remote_url or ""
 
 
 def _iso(moment) -> str:

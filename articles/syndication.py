@@ -28,7 +28,8 @@ from django.views.decorators.http import condition
 from taggit.models import Tag, TaggedItem
 
 from . import cards
-from .links import absolute_url, short_path
+from .links import short_path
+from .metadata import lead_image_url
 from .models import NEWEST_FIRST, Article, Source, to_base36
 from .pagecache import cache_epoch, max_age_until
 from .prepared import PreparedQuery
@@ -146,18 +147,6 @@ def newest_first_is_cheaper(tagged: int, articles: int) -> bool:
     return bool(tagged) and counts.latest_first_is_cheaper(FEED_SIZE)
 
 
-_IMAGE_STORAGE = Article._meta.get_field("image").storage
-
-
-def lead_image(image: str, remote_url: str) -> str:
-    """``metadata.image_url()`` of a row: the uploaded image (``image``, its stored name)
-    as an absolute URL, else the remote image URL, else ""."""
-    if image:
-        url = _IMAGE_STORAGE.url(image)
-        return url if url.startswith(("http://", "https://")) else absolute_url(url)
-    return remote_url or ""
-
-
 def feed_entries(*, tag: Tag | None = None, source: Source | None = None) -> list[FeedEntry]:
     """The latest ``FEED_SIZE`` live articles, of one tag (from :func:`feed_tags`) or
     source if given, newest first, with their source and tags: two queries."""
@@ -188,7 +177,7 @@ def _entry(row: tuple) -> FeedEntry:
         body=body,
         publish_at=publish_at,
         updated_at=updated_at,
-        image=lead_image(image, image_url),
+        image=lead_image_url(image, image_url),
         source_link=source_link,
         source_name=source_name,
         source_homepage=source_homepage,
