@@ -28,7 +28,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from .links import absolute_url, source_path, tag_path
+from .links import absolute_url, slug_path
 from .models import Source
 from .syndication import (
     FeedEntry,
@@ -260,8 +260,30 @@ class LatestArticlesAtomFeed(ArticleFeed):
     feed_url_name = "articles:feed_atom"
 
 
-class TagFeed(ArticleFeed):
+class ScopedFeed(ArticleFeed):
+    """The live articles of one tag or one source, named by its slug in the URL."""
+
+    page_url_name: str  # the view of the tag's or source's page
+    scope_phrase: str  # how the description names it, "{}" for its name
+
+    def title(self, obj: Tag | Source) -> str:
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj: Tag | Source) -> str:
+        return absolute_url(slug_path(self.page_url_name, obj.slug))
+
+    def description(self, obj: Tag | Source) -> str:
+        scope = self.scope_phrase.format(obj.name)
+        return f"The latest articles {scope} on {settings.SITE_NAME}."
+
+    def feed_url(self, obj: Tag | Source) -> str:
+        return absolute_url(slug_path(self.feed_url_name, obj.slug))
+
+
+class TagFeed(ScopedFeed):
     """/tags/<slug>/feed/: one tag's live articles."""
+
+    page_url_name, feed_url_name, scope_phrase = "articles:tag", "articles:tag_feed", "tagged {}"
 
     def get_object(self, request: HttpRequest, slug: str) -> Tag:
         return get_object_or_404(feed_tags(), slug=slug)
@@ -269,36 +291,15 @@ class TagFeed(ArticleFeed):
     def entries(self, obj: Tag) -> list[FeedEntry]:
         return feed_entries(tag=obj)
 
-    def title(self, obj: Tag) -> str:
-        return f"{settings.SITE_NAME}: {obj.name}"
 
-    def link(self, obj: Tag) -> str:
-        return absolute_url(tag_path(obj.slug))
-
-    def description(self, obj: Tag) -> str:
-        return f"The latest articles tagged {obj.name} on {settings.SITE_NAME}."
-
-    def feed_url(self, obj: Tag) -> str:
-        return absolute_url(reverse("articles:tag_feed", kwargs={"slug": obj.slug}))
-
-
-class SourceFeed(ArticleFeed):
+class SourceFeed(ScopedFeed):
     """/sources/<slug>/feed/: one source's live articles."""
+
+    page_url_name, feed_url_name = "articles:source", "articles:source_feed"
+    scope_phrase = "from {}"
 
     def get_object(self, request: HttpRequest, slug: str) -> Source:
         return get_object_or_404(Source, slug=slug)
 
     def entries(self, obj: Source) -> list[FeedEntry]:
         return feed_entries(source=obj)
-
-    def title(self, obj: Source) -> str:
-        return f"{settings.SITE_NAME}: {obj.name}"
-
-    def link(self, obj: Source) -> str:
-        return absolute_url(source_path(obj.slug))
-
-    def description(self, obj: Source) -> str:
-        return f"The latest articles from {obj.name} on {settings.SITE_NAME}."
-
-    def feed_url(self, obj: Source) -> str:
-        return absolute_url(reverse("articles:source_feed", kwargs={"slug": obj.slug}))

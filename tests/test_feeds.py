@@ -198,6 +198,26 @@ def test_tag_and_source_feeds_list_only_their_own_articles(client, source):
 
 
 @pytest.mark.parametrize(
+    ("url", "title", "link", "description"),
+    [
+        ("/tags/energy/feed/", "Newsroom: Energy", "/tags/energy/", "tagged Energy"),
+        (
+            "/sources/acme-wire/feed/",
+            "Newsroom: Acme Wire",
+            "/sources/acme-wire/",
+            "from Acme Wire",
+        ),
+    ],
+)
+def test_tag_and_source_feeds_describe_their_scope(client, articles, url, title, link, description):
+    channel = feedparser.parse(client.get(url).content).feed
+    assert channel.title == title
+    assert channel.link == f"http://testserver{link}"
+    assert channel.subtitle == f"The latest articles {description} on Newsroom."
+    assert f"http://testserver{url}" in [link["href"] for link in channel.links]
+
+
+@pytest.mark.parametrize(
     "url", ["/tags/nope/feed/", "/sources/nope/feed/", "/tags/quiet/feed/", "/sources/quiet/feed/"]
 )
 def test_unknown_or_empty_tags_and_sources_have_no_feed(client, url):
