@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,7 +58,7 @@ class ArticleSitemap(SiteSitemap):
     def items(self) -> QuerySet:
         return (
             Article.objects.live()
-            .order_by("publish_at", "pk")
+            .order_by("publish_at", "number")  # article_order_idx: no sort
             .only("number", "path", "publish_at", "updated_at")
         )
 
@@ -76,36 +77,40 @@ class SmallSitemap(SiteSitemap):
         return Paginator(list(self.items()), self.limit)
 
 
-class TagSitemap(SmallSitemap):
+def last_change_of(articles: str) -> Greatest:
+    """``last_changed()`` in the database: the latest edit or go-live among the related
+    ``articles``."""
+    return Greatest(Max(f"{articles}__updated_at"), Max(f"{articles}__publish_at"))
+
+
+class ScopeSitemap(SmallSitemap):
+    """The pages of tags or sources with a live article, each last changed when the
+    latest of its live articles was."""
+
+    model: type[Tag | Source]
+    articles: str  # the model's relation to its articles
+    path: Callable[[str], str]  # the page's path, from the slug
+
     def items(self) -> QuerySet:
-        return (
-            Tag.objects.filter(article__in=Article.objects.live())
-            .annotate(last_change=Greatest(Max("article__updated_at"), Max("article__publish_at")))
-            .order_by("name", "pk")
+        with_live_articles = self.model.objects.filter(
+            **{f"{self.articles}__in": Article.objects.live()}
         )
+        last_change = last_change_of(self.articles)  # of the live articles, joined above
+        return with_live_articles.annotate(last_change=last_change).order_by("name", "pk")
 
-    def location(self, item: Tag) -> str:
-        return tag_path(item.slug)
+    def location(self, item: Tag | Source) -> str:
+        return self.path(item.slug)
 
-    def lastmod(self, item: Tag) -> dt.datetime:
+    def lastmod(self, item: Tag | Source) -> dt.datetime:
         return item.last_change
 
 
-class SourceSitemap(SmallSitemap):
-    def items(self) -> QuerySet:
-        return (
-            Source.objects.filter(articles__in=Article.objects.live())
-            .annotate(
-                last_change=Greatest(Max("articles__updated_at"), Max("articles__publish_at"))
-            )
-            .order_by("name", "pk")
-        )
+class TagSitemap(ScopeSitemap):
+    model, articles, path = Tag, "article", staticmethod(tag_path)
 
-    def location(self, item: Source) -> str:
-        return source_path(item.slug)
 
-    def lastmod(self, item: Source) -> dt.datetime:
-        return item.last_change
+class SourceSitemap(ScopeSitemap):
+    model, articles, path = Source, "articles", staticmethod(source_path)
 
 
 class NewsSitemap(SiteSitemap):
