@@ -190,6 +190,8 @@ TAGGIT_CASE_INSENSITIVE = True
 # Newsroom's own settings.
 NEWSROOM_DEFAULT_SOURCE = os.environ.get("NEWSROOM_DEFAULT_SOURCE", "Newsroom Wire")
 NEWSROOM_PAGE_SIZE = int(os.environ.get("NEWSROOM_PAGE_SIZE", "20"))
+# A search matching more articles than this ranks only the newest this many of them.
+NEWSROOM_SEARCH_RANK_WINDOW = int(os.environ.get("NEWSROOM_SEARCH_RANK_WINDOW", "2000"))
 
 # Security: safe defaults that `manage.py check --deploy` accepts when debug is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

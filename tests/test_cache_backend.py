@@ -32,9 +32,12 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def redis_cache():
-    backend = RedisCache(REDIS_URL, {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"})
+    prefix = f"test-{uuid.uuid4().hex}"
+    backend = RedisCache(REDIS_URL, {"KEY_PREFIX": prefix})
     yield backend
-    backend.delete_many(["page", "generation", "gone"])
+    client = backend._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{prefix}:*"):  # pages, generation, transitions
+        client.delete(key)
 
 
 def test_values_round_trip_and_are_read_together(redis_cache):

@@ -57,7 +57,7 @@ DOCUMENT_SQL = (
 
 
 def rank_window() -> int:
-    return getattr(settings, "NEWSROOM_SEARCH_RANK_WINDOW", 2000)
+    return settings.NEWSROOM_SEARCH_RANK_WINDOW
 
 
 @dataclass(frozen=True)
