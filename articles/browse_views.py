@@ -54,6 +54,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": None,
             "articles": [],
+            "filtered": False,
             "canonical": absolute(request.path),
         }
         return render(request, "articles/article_list.html", context, status=400)

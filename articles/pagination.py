@@ -19,6 +19,8 @@ from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from . import links
+
 if TYPE_CHECKING:
     from .cards import CardList
 
@@ -89,3 +91,15 @@ def paginate_uncounted(
     if not rows and number > 1:
         raise Http404("No such page")
     return UncountedPage(rows[:per_page], number, has_next_page=len(rows) > per_page)
+
+
+def page_url(request: HttpRequest, number: int, absolute: bool = False) -> str:
+    """The current URL with ``page`` set to ``number`` (page 1 drops the parameter),
+    keeping the reader's other query parameters."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    if int(number) > 1:
+        query["page"] = str(number)
+    query_string = query.urlencode()
+    url = f"{request.path}?{query_string}" if query_string else request.path
+    return links.absolute_url(url) if absolute else url

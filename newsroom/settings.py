@@ -87,7 +87,19 @@ MIDDLEWARE = [
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
+# The public pages are Jinja2 templates (templates/jinja2/, see newsroom/templating.py);
+# the admin and the XML templates (the rest of templates/) use the Django engine.
 TEMPLATES = [
+    {
+        "NAME": "jinja2",
+        "BACKEND": "newsroom.templating.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "newsroom.templating.environment",
+            "context_processors": ["articles.context_processors.site"],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

@@ -232,7 +232,7 @@ def test_related_articles_are_what_the_unprepared_query_finds(client):
     """The newest tagged article has the lowest id: the tagged candidates must all count."""
     from django.contrib.contenttypes.models import ContentType
 
-    from articles.templatetags import article_extras
+    from articles import around
 
     now = timezone.now()
     other = make_source("Other desk")
@@ -252,7 +252,7 @@ def test_related_articles_are_what_the_unprepared_query_finds(client):
         tags=["x"],
         publish_at=now - dt.timedelta(days=100),
     )
-    unprepared = article_extras._related_by_tag_or_source(
+    unprepared = around._related_by_tag_or_source(
         article_id=article.pk,
         source_id=article.source_id,
         now=timezone.now(),

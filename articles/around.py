@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django import template
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
@@ -25,10 +24,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from ..models import NEWEST_FIRST, Article
-from ..prepared import PreparedQuery
-
-register = template.Library()
+from .models import NEWEST_FIRST, Article
+from .prepared import PreparedQuery
 
 RELATED_LIMIT = 5
 TEASER_FIELDS = ("number", "title", "path", "publish_at", "source__name", "source__slug")
@@ -153,13 +150,3 @@ def neighbours(article: Article) -> Neighbours:
         else:
             following = other
     return Neighbours(previous, following)
-
-
-@register.simple_tag(name="related_articles")
-def related_articles_tag(article: Article) -> list[Teaser]:
-    return related_articles(article)
-
-
-@register.simple_tag(name="neighbours")
-def neighbours_tag(article: Article) -> Neighbours:
-    return neighbours(article)

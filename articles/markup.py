@@ -1,0 +1,82 @@
+"""HTML built in Python for the parts of pages that repeat: listing cards and the
+article page's head metadata.
+
+A template per card cost about 0.1 ms each, and ``format_html`` per meta tag 0.3 ms a
+page; these build the same markup with ``html.escape``. Everything they take from an
+article is escaped here; what they return is marked safe for the templates.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+from . import links, metadata
+from .cards import Card, card_of
+from .formatting import human_time
+from .models import Article
+
+
+def article_cards(cards: list[Card]) -> SafeString:
+    """The cards of a listing."""
+    return mark_safe("".join(card_html(card) for card in cards))
+
+
+def search_result_cards(articles: list) -> SafeString:
+    """Search results (articles with their ``search_snippet``) as listing cards."""
+    return mark_safe(
+        "".join(card_html(card_of(article), article.search_snippet) for article in articles)
+    )
+
+
+def card_html(card: Card, snippet: SafeString | None = None) -> str:
+    """One card: the title linked to the article, time, source, summary and tags.
+
+    A search result shows its highlighted ``snippet`` (HTML, escaped when it was made)
+    in place of the summary, when it has one.
+    """
+    published = timezone.localtime(card.publish_at)
+    source_href = links.source_path(card.source_slug)
+    kind = "card search-result" if snippet is not None else "card"
+    lines = [
+        f'<article class="{kind}">',
+        f'  <h2 class="card-title"><a href="{escape(card.path)}">{escape(card.title)}</a></h2>',
+        '  <p class="byline">',
+        f'    <time datetime="{published.isoformat()}">{escape(human_time(published))}</time>',
+        f'    · <a class="source" href="{escape(source_href)}">{escape(card.source_name)}</a>',
+        "  </p>",
+    ]
+    if snippet:
+        lines.append(f'  <p class="snippet">{conditional_escape(snippet)}</p>')
+    elif card.summary:
+        lines.append(f'  <p class="summary">{escape(card.summary)}</p>')
+    tags = card.tags
+    if tags:
+        items = "".join(
+            f'<li><a href="{escape(links.tag_path(tag.slug))}" rel="tag">{escape(tag.name)}</a>'
+            "</li>"
+            for tag in tags
+        )
+        lines.append(f'  <ul class="tags" aria-label="Tags">{items}</ul>')
+    lines.append("</article>\n")
+    return "\n".join(lines)
+
+
+def article_metadata(article: Article) -> SafeString:
+    """Open Graph, Twitter card and JSON-LD tags for the article page's <head>."""
+    return mark_safe(
+        "\n".join(
+            [
+                *_meta_tags("property", metadata.open_graph(article)),
+                *_meta_tags("name", metadata.twitter_card(article)),
+                metadata.json_ld_script(metadata.json_ld(article)),
+            ]
+        )
+    )
+
+
+def _meta_tags(attribute: str, pairs: list[tuple[str, str]]) -> list[str]:
+    return [f'<meta {attribute}="{escape(key)}" content="{escape(value)}">' for key, value in pairs]
