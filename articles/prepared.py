@@ -47,7 +47,9 @@ class _Compiled:
     sql: str
     params: tuple
     slots: tuple[_Slot, ...]
-    columns: tuple  # the selected expressions, for the backend's value converters
+    # The backend's and fields' value converters (SQLite's text to datetime), by column:
+    # (position, functions, column). They depend on the backend and the settings only.
+    converters: tuple
 
 
 class PreparedQuery:
@@ -79,7 +81,7 @@ class PreparedQuery:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        return _converted(rows, compiled.columns, connection)
+        return _converted(rows, compiled.converters, connection)
 
     def _compile(self, values: dict[str, Any]) -> _Compiled:
         first, second = (self._compile_with(values, which) for which in (0, 1))
@@ -111,8 +113,8 @@ class PreparedQuery:
         }
         if missing:
             raise ValueError(f"values not used as query parameters: {sorted(missing, key=str)}")
-        columns = tuple(column for column, _sql, _alias in compiler.select[: compiler.col_count])
-        return _Compiled(sql, tuple(params), slots, columns)
+        columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+        return _Compiled(sql, tuple(params), slots, _converters(columns, compiler.connection))
 
 
 def _length(value: Any) -> int | None:
@@ -137,13 +139,17 @@ def _hashable(value: Any) -> bool:
     return True
 
 
-def _converted(rows: Sequence[tuple], columns: tuple, connection) -> list[tuple]:
-    """The rows with the backend's and fields' converters applied (SQLite datetimes)."""
+def _converters(columns: list, connection) -> tuple:
     converters = []
     for position, column in enumerate(columns):
         functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if functions:
-            converters.append((position, functions, column))
+            converters.append((position, tuple(functions), column))
+    return tuple(converters)
+
+
+def _converted(rows: Sequence[tuple], converters: tuple, connection) -> list[tuple]:
+    """The rows with the backend's and fields' converters applied."""
     if not converters:
         return [tuple(row) for row in rows]
     converted = []
