@@ -18,13 +18,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from taggit.models import Tag
 
-from .cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED, queryset_cards
-from .filters import (
-    FIRST_DAY,
-    LAST_DAY,
-    ArticleFilter,
-    start_of_day,
-)
+from .cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED, CardList, queryset_cards
+from .filters import FIRST_DAY, LAST_DAY, ArticleFilter, end_of_day, start_of_day
 from .links import absolute_url
 from .models import NEWEST_FIRST, Article, Source
 from .pagination import paginate
@@ -60,11 +55,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
         return render(request, "articles/article_list.html", context, status=400)
     per_page = filterset.form.cleaned_data.get("per_page")
     filters = canonical_filters(filterset)
-    if filters:
+    articles = prepared_listing(filterset.form.cleaned_data, filters)
+    if articles is None:
         live = Article.objects.live().order_by(*NEWEST_FIRST)
         articles = queryset_cards(filterset.filter_queryset(live))
-    else:
-        articles = LATEST.cards()  # prepared, and counted without reading every article
     page = paginate(request, articles, per_page)
     context = {
         "filter": filterset,
@@ -74,6 +68,30 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "canonical": absolute(request.path, {**filters, **page_query(page)}),
     }
     return render(request, "articles/article_list.html", context)
+
+
+def prepared_listing(cleaned: dict, filters: dict) -> CardList | None:
+    """The prepared listing that lists exactly what ``filters`` select, newest first,
+    or None if no one does.
+
+    No filter, one tag, one source, or a date range alone is what a tag, source or
+    month page lists: those listings are prepared and counted from indexes, where a
+    filtered queryset is compiled on each request and counted row by row (60-90 ms
+    for a popular tag at 100,000 articles on SQLite).
+    """
+    names = set(filters)
+    if not names:
+        return LATEST.cards()
+    if names == {"source"}:
+        return FROM_SOURCE.cards(source_id=cleaned["source"].pk)
+    if names == {"tag"} and len(filters["tag"]) == 1:
+        tag_id = Tag.objects.filter(slug=filters["tag"][0]).values_list("pk", flat=True).first()
+        return None if tag_id is None else TAGGED.cards(tag_id=tag_id)
+    if names <= {"published_after", "published_before"}:
+        start = start_of_day(cleaned.get("published_after") or FIRST_DAY)
+        end = end_of_day(cleaned.get("published_before") or LAST_DAY)
+        return PUBLISHED_BETWEEN.cards(start=start, end=end)
+    return None
 
 
 def canonical_filters(filterset: ArticleFilter) -> dict:

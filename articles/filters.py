@@ -35,6 +35,11 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
+def end_of_day(day: dt.date) -> dt.datetime:
+    """Midnight at the end of ``day`` (the start of the next) in the newsroom's time zone."""
+    return start_of_day(day + dt.timedelta(days=1))
+
+
 def tagged_ids(**tag_lookup) -> QuerySet:
     """Ids of the articles tagged as ``tag_lookup`` says, as a subquery.
 
@@ -333,7 +338,7 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(publish_at__gte=start_of_day(value))
 
     def filter_before(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return queryset.filter(publish_at__lt=start_of_day(value + dt.timedelta(days=1)))
+        return queryset.filter(publish_at__lt=end_of_day(value))
 
     def filter_order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "oldest":

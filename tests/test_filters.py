@@ -300,3 +300,47 @@ def test_other_widgets_keep_django_templates():
     field = form["extra"]
     assert not field.rendered_in_python()
     assert 'type="checkbox"' in str(field.as_field_group())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"tag": "energy"},
+        {"tag": "ENERGY"},  # tags are matched lower-cased
+        {"source": "acme-wire"},
+        {"published_after": "2024-01-02"},
+        {"published_before": "2024-01-02"},
+        {"published_after": "2024-01-02", "published_before": "2024-01-03"},
+    ],
+)
+def test_prepared_listings_show_what_the_filters_select(client, query):
+    """One tag, one source or a date range alone is read from a prepared listing
+    (prepared_listing); it must list what the filter's own queryset lists."""
+    acme, other = make_source("Acme Wire"), make_source("Other Wire")
+    for day in (1, 2, 3):
+        for source in (acme, other):
+            make_article(
+                title=f"{source.name} day {day}",
+                source=source,
+                tags=["energy"] if day != 2 else ["markets"],
+                publish_at=at(2024, 1, day, hour=23, minute=30),  # late: a day later in UTC+
+            )
+    for state in ("draft", "scheduled", "expired"):
+        make_article(title=f"Not live {state}", state=state, source=acme, tags=["energy"])
+    filterset = ArticleFilter(query, queryset=Article.objects.none())
+    assert filterset.is_valid()
+    live = Article.objects.live().order_by("-publish_at", "-number")
+    expected = [article.title for article in filterset.filter_queryset(live)]
+
+    response = client.get(URL, query)
+
+    assert expected and "Not live" not in " ".join(expected)
+    assert titles(response) == expected
+    assert response.context["page"].paginator.count == len(expected)
+
+
+def test_a_tag_filter_for_an_unknown_tag_lists_nothing(client):
+    make_article(title="Tagged", tags=["energy"])
+    response = client.get(URL, {"tag": "no-such-tag"})
+    assert response.status_code == 200
+    assert titles(response) == []
