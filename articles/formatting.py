@@ -8,8 +8,9 @@ each with the ``date`` filter, in winter and in summer.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 
 
@@ -27,14 +28,27 @@ def long_time(moment: dt.datetime) -> str:
 def long_date(moment: dt.datetime) -> str:
     """``moment``'s day as ``date:"j F Y"`` shows it (4 January 2024)."""
     local = timezone.localtime(moment)
-    return f"{local.day} {MONTHS[local.month]} {local.year:04d}"
+    return f"{local.day} {month_names()[local.month]} {local.year:04d}"
 
 
 def month_name(moment: dt.datetime) -> str:
     """``moment``'s month as ``date:"F"`` shows it (January)."""
-    return str(MONTHS[timezone.localtime(moment).month])
+    return month_names()[timezone.localtime(moment).month]
 
 
-def human_time(moment: dt.datetime) -> str:
-    """``moment`` (already local) as ``date:"j F Y, H:i"`` shows it."""
-    return f"{moment.day} {MONTHS[moment.month]} {moment.year:04d}, {moment:%H:%M}"
+def human_time(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:
+    """``moment`` (already local) as ``date:"j F Y, H:i"`` shows it; ``months`` are
+    ``month_names()``, for a caller that writes many."""
+    months = months or month_names()
+    return f"{moment.day} {months[moment.month]} {moment.year:04d}, {moment:%H:%M}"
+
+
+def month_names() -> tuple[str, ...]:
+    """The month names in the active language, January at index 1."""
+    return _month_names(translation.get_language())
+
+
+@cache
+def _month_names(language: str | None) -> tuple[str, ...]:
+    with translation.override(language):
+        return ("", *(str(MONTHS[number]) for number in range(1, 13)))

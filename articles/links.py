@@ -6,7 +6,8 @@ A listing of 20 cards links every tag and source: ``{% url %}`` for each cost ab
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
@@ -42,7 +43,19 @@ def _reversed_around(view_name: str, kwarg: str, script_prefix: str) -> tuple[st
 
 def slug_path(view_name: str, slug: str) -> str:
     head, tail = _around(view_name, "slug")
-    return f"{head}{quote(slug, safe='')}{tail}"
+    return f"{head}{_quoted(slug)}{tail}"
+
+
+def slug_paths(view_name: str) -> Callable[[str], str]:
+    """``slug_path`` for one view, for the many links of one page: the URL prefix is
+    looked up once, not per link."""
+    head, tail = _around(view_name, "slug")
+    return lambda slug: f"{head}{_quoted(slug)}{tail}"
+
+
+@lru_cache(maxsize=4096)
+def _quoted(slug: str) -> str:
+    return quote(slug, safe="")
 
 
 def short_path(code: str) -> str:

@@ -16,53 +16,70 @@ from django.utils.safestring import SafeString, mark_safe
 
 from . import links, metadata
 from .cards import Card, card_of
-from .formatting import human_time
+from .formatting import human_time, month_names
 from .models import Article
 
 
 def article_cards(cards: list[Card]) -> SafeString:
     """The cards of a listing."""
-    return mark_safe("".join(card_html(card) for card in cards))
+    write = CardWriter().card
+    return mark_safe("".join(write(card) for card in cards))
 
 
 def search_result_cards(articles: list) -> SafeString:
     """Search results (articles with their ``search_snippet``) as listing cards."""
-    return mark_safe(
-        "".join(card_html(card_of(article), article.search_snippet) for article in articles)
-    )
+    write = CardWriter().card
+    cards = (write(card_of(article), article.search_snippet) for article in articles)
+    return mark_safe("".join(cards))
 
 
 def card_html(card: Card, snippet: SafeString | None = None) -> str:
-    """One card: the title linked to the article, time, source, summary and tags.
+    """One card (see :meth:`CardWriter.card`)."""
+    return CardWriter().card(card, snippet)
 
-    A search result shows its highlighted ``snippet`` (HTML, escaped when it was made)
-    in place of the summary, when it has one.
-    """
-    published = timezone.localtime(card.publish_at)
-    source_href = links.source_path(card.source_slug)
-    kind = "card search-result" if snippet is not None else "card"
-    lines = [
-        f'<article class="{kind}">',
-        f'  <h2 class="card-title"><a href="{escape(card.path)}">{escape(card.title)}</a></h2>',
-        '  <p class="byline">',
-        f'    <time datetime="{published.isoformat()}">{escape(human_time(published))}</time>',
-        f'    · <a class="source" href="{escape(source_href)}">{escape(card.source_name)}</a>',
-        "  </p>",
-    ]
-    if snippet:
-        lines.append(f'  <p class="snippet">{conditional_escape(snippet)}</p>')
-    elif card.summary:
-        lines.append(f'  <p class="summary">{escape(card.summary)}</p>')
-    tags = card.tags
-    if tags:
-        items = "".join(
-            f'<li><a href="{escape(links.tag_path(tag.slug))}" rel="tag">{escape(tag.name)}</a>'
-            "</li>"
-            for tag in tags
-        )
-        lines.append(f'  <ul class="tags" aria-label="Tags">{items}</ul>')
-    lines.append("</article>\n")
-    return "\n".join(lines)
+
+class CardWriter:
+    """Writes the cards of one page. What they all share, the time zone, the month
+    names and the link patterns, is looked up once: per card, those lookups were a
+    fifth of a listing's time."""
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.months = month_names()
+        self.tag_path = links.slug_paths("articles:tag")
+        self.source_path = links.slug_paths("articles:source")
+
+    def card(self, card: Card, snippet: SafeString | None = None) -> str:
+        """One card: the title linked to the article, time, source, summary and tags.
+
+        A search result shows its highlighted ``snippet`` (HTML, escaped when it was
+        made) in place of the summary, when it has one.
+        """
+        published = card.publish_at.astimezone(self.zone)
+        shown_time = escape(human_time(published, self.months))
+        source_href = escape(self.source_path(card.source_slug))
+        kind = "card search-result" if snippet is not None else "card"
+        lines = [
+            f'<article class="{kind}">',
+            f'  <h2 class="card-title"><a href="{escape(card.path)}">{escape(card.title)}</a></h2>',
+            '  <p class="byline">',
+            f'    <time datetime="{published.isoformat()}">{shown_time}</time>',
+            f'    · <a class="source" href="{source_href}">{escape(card.source_name)}</a>',
+            "  </p>",
+        ]
+        if snippet:
+            lines.append(f'  <p class="snippet">{conditional_escape(snippet)}</p>')
+        elif card.summary:
+            lines.append(f'  <p class="summary">{escape(card.summary)}</p>')
+        if card.tags:
+            items = "".join(
+                f'<li><a href="{escape(self.tag_path(tag.slug))}" rel="tag">{escape(tag.name)}'
+                "</a></li>"
+                for tag in card.tags
+            )
+            lines.append(f'  <ul class="tags" aria-label="Tags">{items}</ul>')
+        lines.append("</article>\n")
+        return "\n".join(lines)
 
 
 def article_metadata(article: Article) -> SafeString:
