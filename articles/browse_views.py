@@ -12,17 +12,26 @@ import itertools
 from urllib.parse import urlencode
 
 from django.core.paginator import Page
-from django.db.models import Count, Q
+from django.db.models import IntegerField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from taggit.models import Tag
 
-from .cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED, CardList, queryset_cards
+from .cards import (
+    FROM_SOURCE,
+    LATEST,
+    PUBLISHED_BETWEEN,
+    TAGGED,
+    CardList,
+    count_all,
+    queryset_cards,
+)
 from .filters import FIRST_DAY, LAST_DAY, ArticleFilter, end_of_day, start_of_day
 from .links import absolute_url
 from .models import NEWEST_FIRST, Article, Source
 from .pagination import paginate
+from .prepared import PreparedQuery
 
 FIRST_YEAR, LAST_YEAR = FIRST_DAY.year, LAST_DAY.year
 INDEX_YEARS = 100
@@ -153,23 +162,33 @@ def check_year(year: int) -> None:
         raise Http404("No such year")
 
 
+def _period_counts(now: dt.datetime, bounds: list[dt.datetime]) -> QuerySet:
+    counts = [
+        # The period's bounds before live()'s: see cards._published_between.
+        Article.objects.filter(publish_at__gte=start, publish_at__lt=end)
+        .live(now)
+        .order_by()
+        .values_list(Value(index, output_field=IntegerField()), count_all())
+        for index, (start, end) in enumerate(itertools.pairwise(bounds))
+    ]
+    return counts[0].union(*counts[1:], all=True)
+
+
+# Compiling a dozen counts cost three times running them: prepared, per number of periods.
+_PERIOD_COUNTS = PreparedQuery(_period_counts)
+
+
 def period_counts(bounds: list[dt.datetime]) -> list[int]:
     """Live articles in each period ``[bounds[i], bounds[i + 1])``, in one query.
 
-    One filtered COUNT per period over an index range: the periods are computed in
-    Python in ``settings.TIME_ZONE``, so the database needs no per-row time zone
-    conversion (which SQLite does in Python, row by row).
+    The periods are computed in Python in ``settings.TIME_ZONE``, so the database
+    needs no per-row time zone conversion (which SQLite does in Python, row by row).
+    Each period is a COUNT over its own range of the live index, and the counts come
+    back as one UNION: one COUNT with a FILTER per period tested every condition on
+    every row (a year at 100,000 articles: 16 ms on SQLite, 45 on PostgreSQL).
     """
-    periods = {
-        f"p{index}": Count("pk", filter=Q(publish_at__gte=start, publish_at__lt=end))
-        for index, (start, end) in enumerate(itertools.pairwise(bounds))
-    }
-    counts = (
-        Article.objects.filter(publish_at__gte=bounds[0], publish_at__lt=bounds[-1])
-        .live()
-        .aggregate(**periods)
-    )
-    return [counts[f"p{index}"] for index in range(len(bounds) - 1)]
+    found = dict(_PERIOD_COUNTS.rows(now=timezone.now(), bounds=list(bounds)))
+    return [found.get(index, 0) for index in range(len(bounds) - 1)]
 
 
 def archive_index(request: HttpRequest) -> HttpResponse:
