@@ -135,6 +135,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+# Server-side prepared statements on PostgreSQL: psycopg prepares a query it has run
+# five times and PostgreSQL stops planning it again, which was a third of an article
+# page's time (four queries, about 0.15 ms of planning each). Django leaves them off
+# because a pooler in transaction mode (PgBouncer before 1.21) cannot keep them: behind
+# one, set DATABASE_PREPARED_STATEMENTS=false.
+POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if POSTGRES and env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -106,3 +106,19 @@ def test_sites_sharing_one_redis_database_use_different_cache_keys():
         for url in ("https://a.example.com", "https://b.example.com")
     }
     assert len(prefixes) == 2 and "" not in prefixes
+
+
+def database_options(**env: str) -> str:
+    script = "import newsroom.settings as s; print(s.DATABASES['default'].get('OPTIONS', {}))"
+    result = run(["-c", script], **production_env(), **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_uses_prepared_statements_unless_told_not_to():
+    url = "postgres://newsroom@db.internal:5432/newsroom"
+    assert "'prepare_threshold': 5" in database_options(DATABASE_URL=url)
+    assert "'server_side_binding': True" in database_options(DATABASE_URL=url)
+    behind_a_pooler = database_options(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
+    assert "prepare_threshold" not in behind_a_pooler
+    assert "prepare_threshold" not in database_options(DATABASE_URL="sqlite:////tmp/x.db")
