@@ -35,7 +35,9 @@ from .pagecache import cache_epoch, max_age_until
 from .prepared import PreparedQuery
 from .tagging import tag_rows
 
-FEED_SIZE = 50
+# How many items a feed lists (NEWSROOM_FEED_SIZE): read once, since the entries
+# queries are prepared with it.
+FEED_SIZE = settings.NEWSROOM_FEED_SIZE
 
 # Characters XML 1.0 forbids even as references; wire copy occasionally carries them.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -215,6 +215,8 @@ NEWSROOM_DEFAULT_SOURCE = os.environ.get("NEWSROOM_DEFAULT_SOURCE", "Newsroom Wi
 NEWSROOM_PAGE_SIZE = int(os.environ.get("NEWSROOM_PAGE_SIZE", "20"))
 # A search matching more articles than this ranks only the newest this many of them.
 NEWSROOM_SEARCH_RANK_WINDOW = int(os.environ.get("NEWSROOM_SEARCH_RANK_WINDOW", "2000"))
+# Items per feed, each with its full article: 20 are about 80 KB, a day of a busy wire.
+NEWSROOM_FEED_SIZE = max(1, min(int(os.environ.get("NEWSROOM_FEED_SIZE", "20")), 200))
 
 # Security: safe defaults that `manage.py check --deploy` accepts when debug is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
