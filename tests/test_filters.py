@@ -101,13 +101,6 @@ def test_free_text_matches_words_in_the_title_summary_or_body(client):
     assert titles(client.get(URL, {"q": '"lithium" (nevada!'})) == ["Lithium find in Nevada"]
 
 
-def test_free_text_without_words_filters_nothing(client):
-    make_article(title="Anything")
-    response = client.get(URL, {"q": "!!! ..."})
-    assert response.status_code == 200
-    assert titles(response) == ["Anything"]
-
-
 def test_free_text_is_escaped_when_shown_again(client):
     response = client.get(URL, {"q": '<script>alert("x")</script>'})
     assert response.status_code == 200
@@ -351,6 +344,33 @@ def test_prepared_listings_show_what_the_filters_select(client, query):
     assert expected and "Not live" not in " ".join(expected)
     assert titles(response) == expected
     assert response.context["page"].paginator.count == len(expected)
+
+
+def test_a_date_given_alone_leaves_the_other_side_open(client):
+    make_article(title="Ancient", publish_at=dt.datetime(999, 6, 1, tzinfo=dt.UTC))
+    make_article(title="Recent", publish_at=at(2024, 1, 1))
+    assert titles(client.get(URL, {"published_before": "2100-01-01"})) == ["Recent", "Ancient"]
+    assert titles(client.get(URL, {"published_after": "1000-01-01"})) == ["Recent"]
+
+
+def test_any_page_size_lists_what_the_site_page_size_lists(client):
+    for day in range(1, 8):
+        make_article(title=f"Day {day}", tags=["energy"], publish_at=at(2024, 1, day))
+    site_size = titles(client.get(URL, {"tag": "energy"}))
+    pages_of_three = [
+        title
+        for page in (1, 2, 3)
+        for title in titles(client.get(URL, {"tag": "energy", "per_page": "3", "page": page}))
+    ]
+    assert pages_of_three == site_size
+
+
+def test_a_free_text_without_words_is_not_a_filter(client):
+    make_article(title="Anything")
+    response = client.get(URL, {"q": "!!! ..."})
+    assert titles(response) == ["Anything"]
+    assert b"(filtered)" not in response.content
+    assert b"match these filters" not in response.content
 
 
 def test_a_tag_filter_for_an_unknown_tag_lists_nothing(client):

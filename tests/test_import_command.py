@@ -205,9 +205,10 @@ def test_dry_run_after_an_import_reports_unchanged_and_updated(tmp_path):
     assert path.exists()
 
 
-def test_batch_size_must_be_positive(tmp_path):
-    with pytest.raises(CommandError, match="at least 1"):
-        call_command("import_wire", str(tmp_path), batch_size=0)
+@pytest.mark.parametrize("batch_size", [0, 10_001])
+def test_batch_size_must_be_within_bounds(tmp_path, batch_size):
+    with pytest.raises(CommandError, match="between 1 and 10000"):
+        call_command("import_wire", str(tmp_path), batch_size=batch_size)
 
 
 # Upsert: unchanged, updated, draft, sources and tags -------------------------------------

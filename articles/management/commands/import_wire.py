@@ -11,6 +11,11 @@ from articles.ingest.runner import import_wire, wire_files
 PROGRESS_EVERY = 1000
 
 
+# A batch's numbers are looked up in one query; PostgreSQL takes at most 65,535 bound
+# parameters in one (server-side binding, see settings).
+MAX_BATCH_SIZE = 10_000
+
+
 class Command(BaseCommand):
     help = "Import wire copy files (TOML or YAML front matter + HTML body); folders recursively."
 
@@ -20,12 +25,15 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="validate and report without writing"
         )
         parser.add_argument(
-            "--batch-size", type=int, default=500, help="files per transaction (default 500)"
+            "--batch-size",
+            type=int,
+            default=500,
+            help=f"files per transaction (default 500, at most {MAX_BATCH_SIZE})",
         )
 
     def handle(self, *args, paths, dry_run=False, batch_size=500, verbosity=1, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1")
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise CommandError(f"--batch-size must be between 1 and {MAX_BATCH_SIZE}")
         started = time.monotonic()
         seen = 0
 
