@@ -51,3 +51,14 @@ def test_a_large_import_leaves_no_search_rows_pending_on_postgresql(tmp_path, mo
     with connection.cursor() as cursor:
         cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [runner.SEARCH_INDEX])
         assert cursor.fetchone()[0] == 0  # pages it had still to merge
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's visibility map")
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_outside_a_transaction_vacuums_on_postgresql(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "ANALYZE_AFTER_ROWS", 3)
+    assert import_stories(tmp_path, 3).created == 3
+    with connection.cursor() as cursor:
+        # Pages VACUUM found all-visible: index-only scans need not read them.
+        cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = 'articles_article'")
+        assert cursor.fetchone()[0] >= 1

@@ -115,13 +115,24 @@ SEARCH_INDEX = "article_search_vector_idx"
 
 
 def refresh_planner_statistics() -> None:
-    """Merge the search index's pending rows (PostgreSQL), then refresh statistics."""
+    """Refresh the planner's statistics after a large import.
+
+    On PostgreSQL, outside a transaction, VACUUM as well: it also merges the search
+    index's pending rows and marks the new rows visible to all in the visibility map.
+    Until then every index-only scan (the listings' counts) reads the table as well:
+    /articles/ took 18 ms instead of 5 at 100,000 articles until autovacuum came by.
+    VACUUM cannot run in a transaction (an import from the admin, or a test): there,
+    the pending rows are merged and the tables analyzed.
+    """
+    tables = ", ".join(ANALYZED_TABLES)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("ANALYZE")
+        elif not connection.in_atomic_block:
+            cursor.execute(f"VACUUM (ANALYZE) {tables}")
         else:
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [SEARCH_INDEX])
-            cursor.execute(f"ANALYZE {', '.join(ANALYZED_TABLES)}")
+            cursor.execute(f"ANALYZE {tables}")
 
 
 def _import(
