@@ -8,6 +8,7 @@ article is escaped here; what they return is marked safe for the templates.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from django.utils import timezone
@@ -57,14 +58,13 @@ class CardWriter:
         """
         published = card.publish_at.astimezone(self.zone)
         shown_time = escape(human_time(published, self.months))
-        source_href = escape(self.source_path(card.source_slug))
         kind = "card search-result" if snippet is not None else "card"
         lines = [
             f'<article class="{kind}">',
             f'  <h2 class="card-title"><a href="{escape(card.path)}">{escape(card.title)}</a></h2>',
             '  <p class="byline">',
             f'    <time datetime="{published.isoformat()}">{shown_time}</time>',
-            f'    · <a class="source" href="{source_href}">{escape(card.source_name)}</a>',
+            f"    · {_source_link(self.source_path(card.source_slug), card.source_name)}",
             "  </p>",
         ]
         if snippet:
@@ -72,14 +72,21 @@ class CardWriter:
         elif card.summary:
             lines.append(f'  <p class="summary">{escape(card.summary)}</p>')
         if card.tags:
-            items = "".join(
-                f'<li><a href="{escape(self.tag_path(tag.slug))}" rel="tag">{escape(tag.name)}'
-                "</a></li>"
-                for tag in card.tags
-            )
+            items = "".join(_tag_item(self.tag_path(tag.slug), tag.name) for tag in card.tags)
             lines.append(f'  <ul class="tags" aria-label="Tags">{items}</ul>')
         lines.append("</article>\n")
         return "\n".join(lines)
+
+
+# The same few sources and tags recur on every listing: their links are escaped once.
+@lru_cache(maxsize=4096)
+def _source_link(href: str, name: str) -> str:
+    return f'<a class="source" href="{escape(href)}">{escape(name)}</a>'
+
+
+@lru_cache(maxsize=4096)
+def _tag_item(href: str, name: str) -> str:
+    return f'<li><a href="{escape(href)}" rel="tag">{escape(name)}</a></li>'
 
 
 def article_metadata(article: Article) -> SafeString:
