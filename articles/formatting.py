@@ -40,7 +40,8 @@ def human_time(moment: dt.datetime, months: tuple[str, ...] | None = None) -> st
     """``moment`` (already local) as ``date:"j F Y, H:i"`` shows it; ``months`` are
     ``month_names()``, for a caller that writes many."""
     months = months or month_names()
-    return f"{moment.day} {months[moment.month]} {moment.year:04d}, {moment:%H:%M}"
+    day = f"{moment.day} {months[moment.month]} {moment.year:04d}"
+    return f"{day}, {moment.hour:02d}:{moment.minute:02d}"
 
 
 def month_names() -> tuple[str, ...]:

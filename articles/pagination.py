@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Page, Paginator
@@ -96,10 +97,9 @@ def paginate_uncounted(
 def page_url(request: HttpRequest, number: int, absolute: bool = False) -> str:
     """The current URL with ``page`` set to ``number`` (page 1 drops the parameter),
     keeping the reader's other query parameters."""
-    query = request.GET.copy()
-    query.pop("page", None)
+    kept = ((key, values) for key, values in request.GET.lists() if key != "page")
+    pairs = [(key, value) for key, values in kept for value in values]
     if int(number) > 1:
-        query["page"] = str(number)
-    query_string = query.urlencode()
-    url = f"{request.path}?{query_string}" if query_string else request.path
+        pairs.append(("page", str(number)))
+    url = f"{request.path}?{urlencode(pairs)}" if pairs else request.path
     return links.absolute_url(url) if absolute else url

@@ -14,6 +14,7 @@ forms carry ``__html__``, which Jinja2 honours.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -45,11 +46,18 @@ def date(value: dt.date | dt.datetime, format_string: str) -> str:
     return defaultfilters.date(value, format_string)
 
 
+@lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """``{% static %}``: a static file's URL, with its content hash in production. The
+    manifest is read once per process, so each path's URL is worked out once."""
+    return static(path)
+
+
 def environment(**options: Any) -> jinja2.Environment:
     env = jinja2.Environment(**{**options, "undefined": jinja2.StrictUndefined})
     env.globals.update(
         url=url,
-        static=static,
+        static=static_url,
         page_url=page_url,
         article_cards=markup.article_cards,
         search_result_cards=markup.search_result_cards,
