@@ -1,10 +1,10 @@
 """The public site's template engine: Jinja2, with the helpers its templates call.
 
 The public pages render with Jinja2, which compiles a template to Python code; the
-Django template language interprets its node tree on every render, and that was the
-largest part of an uncached article page (about 0.6 of its 1 ms). The admin and the
-XML templates (sitemaps, robots.txt) stay with the Django engine, listed after this
-one in ``TEMPLATES``.
+Django template language walks its node tree on every render, which was the largest
+single cost in the profiles of the uncached public pages. The admin and the XML
+templates (sitemaps, robots.txt) stay with the Django engine, listed after this one
+in ``TEMPLATES``.
 
 Undefined names raise (``StrictUndefined``): a misspelt variable is an error in the
 tests, not a blank in a reader's page. Autoescaping is on; Django's safe strings and
