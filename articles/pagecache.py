@@ -58,8 +58,11 @@ CACHE_ERRORS = (RedisError,)
 PAGE_FORMAT = 2
 
 GENERATION_KEY = "newsroom:generation"
-# Search results are one-off pages: caching each distinct ?q= would only fill the cache.
-SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/", "/search/")
+SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/")
+# Every query string is a search page of its own, most asked once: such a page is
+# stored only when it is asked for again within a page's lifetime. A flood of one-off
+# queries then leaves small markers in the cache, not pages.
+ASKED_TWICE_PREFIXES = ("/search/",)
 NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
@@ -197,6 +200,18 @@ def is_cacheable_response(response: HttpResponse) -> bool:
         and not response.cookies
         and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
     )
+
+
+def worth_storing(request: HttpRequest) -> bool:
+    """Whether to store this page: always, but for a search asked for the first time."""
+    if not request.path_info.startswith(ASKED_TWICE_PREFIXES):
+        return True
+    marker = f"newsroom:asked:{page_key(request)}"
+    try:
+        first_time = cache.add(marker, 1, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+    except CACHE_ERRORS:
+        return False
+    return not first_time
 
 
 def page_key(request: HttpRequest) -> str:
@@ -387,7 +402,8 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if is_cacheable_response(response):
             if _page_cache_on() and generation is not None:
-                store_page(request, response, generation, now, transition)
+                if worth_storing(request):
+                    store_page(request, response, generation, now, transition)
                 response["X-Page-Cache"] = "miss"
             _with_http_caching(response, now, transition, http_max_age)
         return response

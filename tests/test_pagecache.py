@@ -136,10 +136,33 @@ def test_an_imported_batch_makes_cached_pages_stale(
     assert b"Fresh from the wire" in client.get("/").content
 
 
-def test_search_results_are_not_stored(client):
+def test_a_search_is_stored_only_once_it_is_asked_for_again(client):
     make_article(title="Searchable story")
-    client.get("/search/", {"q": "searchable"})
-    assert "X-Page-Cache" not in client.get("/search/", {"q": "searchable"})
+    search = {"q": "searchable"}
+    assert client.get("/search/", search)["X-Page-Cache"] == "miss"  # not stored
+    assert client.get("/search/", {"q": "another"})["X-Page-Cache"] == "miss"
+    assert client.get("/search/", search)["X-Page-Cache"] == "miss"  # asked again: stored
+    third = client.get("/search/", search)
+    assert third["X-Page-Cache"] == "hit"
+    assert b"Searchable story" in third.content
+    assert client.get("/search/", {"q": "another"})["X-Page-Cache"] == "miss"
+
+
+def test_a_stored_search_never_shows_an_article_that_left(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        story = make_article(title="Searchable story")
+    search = {"q": "searchable"}
+    client.get("/search/", search)
+    assert client.get("/search/", search)["X-Page-Cache"] == "miss"  # stored now
+    assert client.get("/search/", search)["X-Page-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):  # committed, as outside tests
+        story.status = Article.Status.DRAFT
+        story.save()
+    page = client.get("/search/", search)
+    assert page["X-Page-Cache"] == "miss"
+    assert b"Searchable story" not in page.content
 
 
 def test_without_a_shared_cache_another_process_write_is_seen_at_once(settings):
@@ -274,14 +297,16 @@ def test_http_and_https_pages_are_stored_apart():
     assert page_key(factory.get("/")) != page_key(factory.head("/"))
 
 
-def test_search_is_never_stored_under_a_url_prefix_either():
+def test_a_search_under_a_url_prefix_is_also_stored_only_when_asked_again():
     from django.test import RequestFactory
 
-    from articles.pagecache import is_cacheable_request
+    from articles.pagecache import is_cacheable_request, worth_storing
 
     request = RequestFactory().get("/search/", {"q": "x"}, SCRIPT_NAME="/news")
     request.path = "/news/search/"
-    assert not is_cacheable_request(request)
+    assert is_cacheable_request(request)
+    assert not worth_storing(request)
+    assert worth_storing(request)
 
 
 def test_an_import_batch_bumps_the_generation_once(tmp_path, django_capture_on_commit_callbacks):
