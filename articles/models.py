@@ -238,6 +238,9 @@ class Article(models.Model):
             ),
             models.Index(fields=["status", "expires_at"], name="article_expiry_idx"),
             models.Index(fields=["publish_at", "number"], name="article_order_idx"),
+            # The newest edit among live articles (the sitemap index's lastmod): a walk
+            # down this index that stops at the first live article.
+            models.Index(fields=["updated_at"], name="article_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(number__gte=1), name="article_number_positive"),

@@ -19,13 +19,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
+from .cards import LATEST
+from .filters import live_sources
 from .links import source_path, tag_path
 from .models import NEWEST_FIRST, Article, Source
 from .syndication import last_changed, xml_safe
@@ -161,35 +164,47 @@ class SectionSummary:
 
 
 def section_summaries() -> dict[str, SectionSummary]:
-    """Each section's entry count and lastmod, for the index, in two queries.
+    """Each section's entry count and lastmod, for the index.
 
-    One pass over the live articles (joined to their tags) counts articles, sources
-    and tags at once; a second one, over the last two days only, covers the news.
+    Each figure is its own short query: a count from indexes, or a walk down an index
+    that stops at the first live article. One pass over every live article joined to
+    its tags took 570 ms on SQLite at 100,000 articles (146 ms on PostgreSQL).
     """
-    tagged = Q(tags__isnull=False)
-    live = Article.objects.live().aggregate(
-        n_articles=Count("pk", distinct=True),
-        n_sources=Count("source", distinct=True),
-        n_tags=Count("tags", distinct=True),
-        updated=Max("updated_at"),
-        published=Max("publish_at"),
-        tagged_updated=Max("updated_at", filter=tagged),
-        tagged_published=Max("publish_at", filter=tagged),
+    now = timezone.now()
+    live = Article.objects.live(now)
+    content_type = ContentType.objects.get_for_model(Article)
+    tagged = Exists(TaggedItem.objects.filter(content_type=content_type, object_id=OuterRef("pk")))
+    has_live_article = Exists(
+        TaggedItem.objects.filter(content_type=content_type, tag=OuterRef("pk")).filter(
+            Exists(live.filter(pk=OuterRef("object_id")))
+        )
     )
     news = (
         NewsSitemap()
         .recent()
         .aggregate(n_news=Count("pk"), updated=Max("updated_at"), published=Max("publish_at"))
     )
-    lastmod = _latest(live["updated"], live["published"])
+    lastmod = _newest_change(live)
     return {
-        "articles": SectionSummary(live["n_articles"], lastmod),
+        "articles": SectionSummary(LATEST.cards().count(), lastmod),
         "tags": SectionSummary(
-            live["n_tags"], _latest(live["tagged_updated"], live["tagged_published"])
+            Tag.objects.filter(has_live_article).count(), _newest_change(live.filter(tagged))
         ),
-        "sources": SectionSummary(live["n_sources"], lastmod),
+        "sources": SectionSummary(live_sources(now).count(), lastmod),
         NEWS_SECTION: SectionSummary(news["n_news"], _latest(news["updated"], news["published"])),
     }
+
+
+def _newest_change(articles: QuerySet) -> dt.datetime | None:
+    """The latest edit or go-live among ``articles``: the first of each down its index.
+
+    The edit walks every article by ``updated_at`` and tests each for ``articles`` in
+    an EXISTS: filtered directly, SQLite reads all live articles and sorts them.
+    """
+    among = Article.objects.filter(Exists(articles.filter(pk=OuterRef("pk"))))
+    edited = among.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    went_live = articles.order_by(*NEWEST_FIRST).values_list("publish_at", flat=True).first()
+    return _latest(edited, went_live)
 
 
 def _latest(*moments: dt.datetime | None) -> dt.datetime | None:

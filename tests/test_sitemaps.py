@@ -77,6 +77,10 @@ def test_each_index_entry_carries_its_own_sections_lastmod(client, articles):
     untagged = make_article(title="Untagged", publish_at=now - dt.timedelta(minutes=30))
     Article.objects.filter(pk=untagged.pk).update(updated_at=now - dt.timedelta(minutes=30))
     Article.objects.filter(pk=articles["live"].pk).update(updated_at=now - dt.timedelta(hours=4))
+    # Edited just now, but not live: moves no lastmod.
+    for state in ("draft", "scheduled", "expired"):
+        hidden = make_article(title=f"Hidden {state}", state=state, tags=["energy"])
+        Article.objects.filter(pk=hidden.pk).update(updated_at=now)
     root = get_xml(client, "/sitemap.xml")
     lastmods = {
         entry.findtext(f"{SM}loc").removeprefix(f"{SITE}/"): dt.datetime.fromisoformat(
@@ -186,7 +190,8 @@ def test_news_language_is_an_iso_639_code(code, expected):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/sitemap.xml", 2),
+        # Per section a count and the newest edit and go-live, each a short index walk.
+        ("/sitemap.xml", 8),
         ("/sitemap-articles.xml", 2),
         ("/sitemap-tags.xml", 1),
         ("/sitemap-sources.xml", 1),
