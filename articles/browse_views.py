@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.paginator import Page
 from django.db.models import IntegerField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -134,14 +134,31 @@ def canonical_filters(filterset: ArticleFilter) -> dict:
 # One tag, one source ---------------------------------------------------------------
 
 
+TAG_FIELDS = ("id", "name", "slug")
+SOURCE_FIELDS = tuple(field.attname for field in Source._meta.concrete_fields)
+# Building and compiling these lookups cost a tenth of a tag page: prepared.
+_TAG_BY_SLUG = PreparedQuery(lambda slug: Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS))
+_SOURCE_BY_SLUG = PreparedQuery(
+    lambda slug: Source.objects.filter(slug=slug).values_list(*SOURCE_FIELDS)
+)
+
+
+def by_slug(lookup: PreparedQuery, model, fields: tuple[str, ...], slug: str):
+    """The ``model`` instance with this slug, or a 404."""
+    rows = lookup.rows(slug=slug)
+    if not rows:
+        raise Http404(f"No such {model._meta.verbose_name}")
+    return model.from_db("default", fields, rows[0])
+
+
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = by_slug(_TAG_BY_SLUG, Tag, TAG_FIELDS, slug)
     articles = TAGGED.cards(tag_id=tag.id)
     return render_listing(request, "articles/tag_detail.html", articles, tag=tag)
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    source = get_object_or_404(Source, slug=slug)
+    source = by_slug(_SOURCE_BY_SLUG, Source, SOURCE_FIELDS, slug)
     articles = FROM_SOURCE.cards(source_id=source.id)
     return render_listing(request, "articles/source_detail.html", articles, source=source)
 

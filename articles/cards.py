@@ -127,7 +127,7 @@ class Listing:
     and returns the articles to list, starting from ``Article.objects.live(now)``.
     ``count_terms``, if given, receives the same values and returns rows of one number
     each, whose sum is the count; by default the scope is counted. Every query is
-    prepared, so the values must be ints, datetimes or lists of them.
+    prepared, so the values must be ints, datetimes, strings or lists of them.
     """
 
     def __init__(

@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 # the values themselves and cannot be prepared. Integers stay within a 32-bit column's
 # range, since Django drops a comparison it knows a column can never satisfy.
 _STAND_IN_INTS = (1_900_000_000, 2_000_000_000)
+_STAND_IN_TEXT = "\x1fprepared-stand-in-"
 _STAND_IN_TIMES = (
     dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC),
     dt.datetime(1902, 3, 4, 5, 6, 7, tzinfo=dt.UTC),
@@ -128,7 +129,13 @@ def _stand_in(value: Any, counter: itertools.count, which: int) -> Any:
         return _STAND_IN_TIMES[which] + dt.timedelta(microseconds=next(counter))
     if isinstance(value, int) and not isinstance(value, bool):
         return _STAND_IN_INTS[which] + next(counter)
-    raise TypeError(f"PreparedQuery takes ints, datetimes and lists of them, not {value!r}")
+    if isinstance(value, str):
+        # A lookup that rewrites its string (iexact, contains) leaves no stand-in in
+        # the parameters, and the query is refused: only plain comparisons qualify.
+        return f"{_STAND_IN_TEXT}{which}-{next(counter)}"
+    raise TypeError(
+        f"PreparedQuery takes ints, datetimes, strings and lists of them, not {value!r}"
+    )
 
 
 def _hashable(value: Any) -> bool:

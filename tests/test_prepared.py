@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Source
 from articles.prepared import PreparedQuery
-from tests.factories import make_article
+from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -76,9 +76,26 @@ def test_a_value_the_query_does_not_use_as_a_parameter_is_refused():
         PreparedQuery(ignores_numbers).rows(now=timezone.now(), numbers=[1])
 
 
-def test_only_ints_datetimes_and_lists_of_them_are_accepted():
-    with pytest.raises(TypeError, match="slug"):
-        PreparedQuery(live_numbers).rows(now=timezone.now(), numbers="slug")
+def test_only_ints_datetimes_strings_and_lists_of_them_are_accepted():
+    with pytest.raises(TypeError, match=r"not 1\.5"):
+        PreparedQuery(live_numbers).rows(now=timezone.now(), numbers=1.5)
+
+
+def test_strings_are_parameters_like_the_rest():
+    make_source("Acme Wire")
+    make_source("Other Wire")
+    by_slug = PreparedQuery(lambda slug: Source.objects.filter(slug=slug).values_list("name"))
+    assert by_slug.rows(slug="acme-wire") == [("Acme Wire",)]
+    assert by_slug.rows(slug="other-wire") == [("Other Wire",)]
+    assert by_slug.rows(slug="nobody") == []
+
+
+def test_a_lookup_that_rewrites_its_string_is_refused():
+    contains = PreparedQuery(
+        lambda word: Source.objects.filter(name__contains=word).values_list("name")
+    )
+    with pytest.raises(ValueError, match="word"):
+        contains.rows(word="Acme")
 
 
 def test_a_query_whose_sql_depends_on_the_values_is_refused():
