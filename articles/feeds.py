@@ -19,7 +19,6 @@ from xml.sax.saxutils import quoteattr
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
@@ -29,13 +28,14 @@ from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from .links import absolute_url, slug_path
+from .lookup import source_by_slug
 from .models import Source
 from .syndication import (
     FeedEntry,
     conditional_feed_response,
     feed_entries,
     feed_etag,
-    feed_tags,
+    feed_tag,
     last_changed,
     xml_safe,
 )
@@ -286,7 +286,7 @@ class TagFeed(ScopedFeed):
     page_url_name, feed_url_name, scope_phrase = "articles:tag", "articles:tag_feed", "tagged {}"
 
     def get_object(self, request: HttpRequest, slug: str) -> Tag:
-        return get_object_or_404(feed_tags(), slug=slug)
+        return feed_tag(slug)
 
     def entries(self, obj: Tag) -> list[FeedEntry]:
         return feed_entries(tag=obj)
@@ -299,7 +299,7 @@ class SourceFeed(ScopedFeed):
     scope_phrase = "from {}"
 
     def get_object(self, request: HttpRequest, slug: str) -> Source:
-        return get_object_or_404(Source, slug=slug)
+        return source_by_slug(slug)
 
     def entries(self, obj: Source) -> list[FeedEntry]:
         return feed_entries(source=obj)

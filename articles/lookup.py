@@ -1,14 +1,18 @@
-"""The public article page's lookup: one live article by number, with its source and tags.
+"""The public pages' lookups: one live article by number, with its source and tags, and
+a tag or source by slug.
 
-The hottest query of the site, so it is prepared once per process (see prepared.py)
-and reads only what a page shows: not the stored wire file (``wire_raw``,
-``wire_extra``), which can be many times the size of the body.
+Each is prepared once per process (see prepared.py): building and compiling the
+query cost more than running it. The article lookup reads only what a page shows:
+not the stored wire file (``wire_raw``, ``wire_extra``), which can be many times the
+size of the body.
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
+from taggit.models import Tag
 
 from .models import WIRE_FILE_FIELDS, Article, Source
 from .prepared import PreparedQuery
@@ -41,3 +45,31 @@ def live_article(number: int) -> Article | None:
     article.source = Source.from_db("default", SOURCE_FIELDS, row[split:])
     attach_tags([article])
     return article
+
+
+TAG_FIELDS = ("id", "name", "slug")
+_TAG_BY_SLUG = PreparedQuery(lambda slug: Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS))
+_SOURCE_BY_SLUG = PreparedQuery(
+    lambda slug: Source.objects.filter(slug=slug).values_list(*SOURCE_FIELDS)
+)
+
+
+def tag_id_by_slug(slug: str) -> int | None:
+    rows = _TAG_BY_SLUG.rows(slug=slug)
+    return rows[0][0] if rows else None
+
+
+def tag_by_slug(slug: str) -> Tag:
+    """The tag with this slug, or a 404."""
+    rows = _TAG_BY_SLUG.rows(slug=slug)
+    if not rows:
+        raise Http404("No such tag")
+    return Tag.from_db("default", TAG_FIELDS, rows[0])
+
+
+def source_by_slug(slug: str) -> Source:
+    """The source with this slug, or a 404."""
+    rows = _SOURCE_BY_SLUG.rows(slug=slug)
+    if not rows:
+        raise Http404("No such source")
+    return Source.from_db("default", SOURCE_FIELDS, rows[0])

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
@@ -135,6 +135,23 @@ def feed_tags() -> QuerySet[Tag]:
     return Tag.objects.annotate(**cards.tag_size(tag_rows))
 
 
+TAG_SIZE = ("tagged", "articles")
+_FEED_TAG_BY_SLUG = PreparedQuery(
+    lambda slug: feed_tags().filter(slug=slug).values_list("id", "name", "slug", *TAG_SIZE)
+)
+
+
+def feed_tag(slug: str) -> Tag:
+    """The tag with this slug, as ``feed_tags()`` annotates it, or a 404."""
+    rows = _FEED_TAG_BY_SLUG.rows(slug=slug)
+    if not rows:
+        raise Http404("No such tag")
+    tag_id, name, tag_slug, tagged, articles = rows[0]
+    tag = Tag(id=tag_id, name=name, slug=tag_slug)
+    tag.tagged, tag.articles = tagged, articles
+    return tag
+
+
 def newest_first_is_cheaper(tagged: int, articles: int) -> bool:
     """Whether walking the live articles newest first finds ``FEED_SIZE`` with the tag
     sooner than reading every article the tag has would, by the tag pages' rule
@@ -150,7 +167,7 @@ def newest_first_is_cheaper(tagged: int, articles: int) -> bool:
 
 
 def feed_entries(*, tag: Tag | None = None, source: Source | None = None) -> list[FeedEntry]:
-    """The latest ``FEED_SIZE`` live articles, of one tag (from :func:`feed_tags`) or
+    """The latest ``FEED_SIZE`` live articles, of one tag (from :func:`feed_tag`) or
     source if given, newest first, with their source and tags: two queries."""
     now = timezone.now()
     if tag is not None:
