@@ -201,7 +201,10 @@ def _newest_change(articles: QuerySet) -> dt.datetime | None:
     The edit walks every article by ``updated_at`` and tests each for ``articles`` in
     an EXISTS: filtered directly, SQLite reads all live articles and sorts them.
     """
-    among = Article.objects.filter(Exists(articles.filter(pk=OuterRef("pk"))))
+    # status: the partial index's condition, so the walk can use it; the EXISTS decides.
+    among = Article.objects.filter(
+        Exists(articles.filter(pk=OuterRef("pk"))), status=Article.Status.PUBLISHED
+    )
     edited = among.order_by("-updated_at").values_list("updated_at", flat=True).first()
     went_live = articles.order_by(*NEWEST_FIRST).values_list("publish_at", flat=True).first()
     return _latest(edited, went_live)

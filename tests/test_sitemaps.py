@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article
@@ -214,3 +215,14 @@ def test_sitemap_query_count_does_not_grow_with_articles(
 def test_sitemaps_are_kept_out_of_search_results(client, articles):
     for url in ["/sitemap.xml", "/sitemap-articles.xml", "/sitemap-news.xml"]:
         assert client.get(url)["X-Robots-Tag"] == "noindex, noodp, noarchive"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's index for a table count")
+def test_sqlite_does_not_count_the_table_from_the_updated_at_index():
+    """SQLite counts a whole table (the live count of /articles/) from the index it
+    estimates narrowest; a plain updated_at index would be that, and is wider on disk
+    (1 ms instead of 0.01 at 100,000 articles). It is partial, which rules it out."""
+    with connection.cursor() as cursor:
+        cursor.execute('EXPLAIN QUERY PLAN SELECT COUNT(*) FROM "articles_article"')
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "article_updated_idx" not in plan
