@@ -42,8 +42,7 @@ def _reversed_around(view_name: str, kwarg: str, script_prefix: str) -> tuple[st
 
 
 def slug_path(view_name: str, slug: str) -> str:
-    head, tail = _around(view_name, "slug")
-    return f"{head}{_quoted(slug)}{tail}"
+    return slug_paths(view_name)(slug)
 
 
 def slug_paths(view_name: str) -> Callable[[str], str]:

@@ -34,11 +34,6 @@ def search_result_cards(articles: list) -> SafeString:
     return mark_safe("".join(cards))
 
 
-def card_html(card: Card, snippet: SafeString | None = None) -> str:
-    """One card (see :meth:`CardWriter.card`)."""
-    return CardWriter().card(card, snippet)
-
-
 class CardWriter:
     """Writes the cards of one page. What they all share, the time zone, the month
     names and the link patterns, is looked up once: per card, those lookups were a

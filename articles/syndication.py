@@ -29,6 +29,7 @@ from taggit.models import Tag, TaggedItem
 
 from . import cards
 from .links import short_path
+from .lookup import TAG_FIELDS
 from .metadata import lead_image_url
 from .models import NEWEST_FIRST, Article, Source, to_base36
 from .pagecache import cache_epoch, max_age_until
@@ -126,28 +127,26 @@ _TAGGED_NEWEST_FIRST = _entries_of(cards.tagged_from_latest)
 _FROM_SOURCE = _entries_of(cards.from_source)
 
 
-def feed_tags() -> QuerySet[Tag]:
-    """Tags, each with what choosing how to read its feed needs, in the query that
-    finds the tag (see ``cards.tag_size``)."""
-    tag_rows = TaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Article), tag_id=OuterRef("pk")
-    )
-    return Tag.objects.annotate(**cards.tag_size(tag_rows))
+def _feed_tag(content_type_id: int, slug: str) -> QuerySet:
+    """The tag with this slug, with what choosing how to read its feed needs (see
+    ``cards.tag_size``), in the query that finds it."""
+    tag_rows = TaggedItem.objects.filter(content_type_id=content_type_id, tag_id=OuterRef("pk"))
+    tag = Tag.objects.filter(slug=slug).annotate(**cards.tag_size(tag_rows))
+    return tag.values_list(*TAG_FIELDS, *TAG_SIZE)
 
 
 TAG_SIZE = ("tagged", "articles")
-_FEED_TAG_BY_SLUG = PreparedQuery(
-    lambda slug: feed_tags().filter(slug=slug).values_list("id", "name", "slug", *TAG_SIZE)
-)
+_FEED_TAG = PreparedQuery(_feed_tag)
 
 
 def feed_tag(slug: str) -> Tag:
-    """The tag with this slug, as ``feed_tags()`` annotates it, or a 404."""
-    rows = _FEED_TAG_BY_SLUG.rows(slug=slug)
+    """The tag with this slug, its ``tagged`` and ``articles`` counts set, or a 404."""
+    content_type_id = ContentType.objects.get_for_model(Article).pk
+    rows = _FEED_TAG.rows(content_type_id=content_type_id, slug=slug)
     if not rows:
         raise Http404("No such tag")
-    tag_id, name, tag_slug, tagged, articles = rows[0]
-    tag = Tag(id=tag_id, name=name, slug=tag_slug)
+    *fields, tagged, articles = rows[0]
+    tag = Tag.from_db("default", TAG_FIELDS, fields)
     tag.tagged, tag.articles = tagged, articles
     return tag
 

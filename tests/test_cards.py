@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles import cards, formatting
 from articles.cards import FROM_SOURCE, LATEST, PUBLISHED_BETWEEN, TAGGED, TagCounts
-from articles.markup import card_html
+from articles.markup import CardWriter
 from articles.models import Article
 from tests.factories import make_article, make_source
 
@@ -133,7 +133,7 @@ def test_a_card_escapes_what_it_shows(settings):
         publish_at=dt.datetime(2024, 1, 5, 3, 7, tzinfo=dt.UTC),
     )
     [card] = LATEST.cards()[0:1]
-    html = card_html(card)
+    html = CardWriter().card(card)
     assert "Fish &amp; &lt;Chips&gt;" in html
     assert "&quot;Quoted&quot; &lt;b&gt;summary&lt;/b&gt;" in html
     assert "A &amp; B &lt;Wire&gt;" in html
