@@ -201,7 +201,8 @@ def _newest_change(articles: QuerySet) -> dt.datetime | None:
     The edit walks every article by ``updated_at`` and tests each for ``articles`` in
     an EXISTS: filtered directly, SQLite reads all live articles and sorts them.
     """
-    # status: the partial index's condition, so the walk can use it; the EXISTS decides.
+    # status: the lead column of article_edited_idx, so the walk can use it; the EXISTS
+    # decides liveness.
     among = Article.objects.filter(
         Exists(articles.filter(pk=OuterRef("pk"))), status=Article.Status.PUBLISHED
     )
