@@ -3,6 +3,11 @@
 Django's ``date`` filter parses its format string on every call; these build the same
 text directly, which matters on listings that print twenty of them. A test compares
 each with the ``date`` filter, in winter and in summer.
+
+The site's time zone is ``settings.TIME_ZONE``: readers see the newsroom's clock, and
+nothing activates another zone per request. It is read with
+``get_default_timezone()``, cached per process; ``localtime()`` asks for the active
+zone, a context-local lookup that cost 5 µs a call, a dozen times on an article page.
 """
 
 from __future__ import annotations
@@ -14,26 +19,31 @@ from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 
 
+def site_time(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in the site's time zone."""
+    return moment.astimezone(timezone.get_default_timezone())
+
+
 def iso_time(moment: dt.datetime) -> str:
     """``moment`` in the site's time zone as ISO 8601: what ``date:"c"`` shows."""
-    return timezone.localtime(moment).isoformat()
+    return site_time(moment).isoformat()
 
 
 def long_time(moment: dt.datetime) -> str:
     """``moment`` as ``date:"j F Y, H:i T"`` shows it (4 January 2024, 22:07 EST)."""
-    local = timezone.localtime(moment)
+    local = site_time(moment)
     return f"{human_time(local)} {local.tzname()}"
 
 
 def long_date(moment: dt.datetime) -> str:
     """``moment``'s day as ``date:"j F Y"`` shows it (4 January 2024)."""
-    local = timezone.localtime(moment)
+    local = site_time(moment)
     return f"{local.day} {month_names()[local.month]} {local.year:04d}"
 
 
 def month_name(moment: dt.datetime) -> str:
     """``moment``'s month as ``date:"F"`` shows it (January)."""
-    return month_names()[timezone.localtime(moment).month]
+    return month_names()[site_time(moment).month]
 
 
 def human_time(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:

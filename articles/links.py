@@ -63,6 +63,23 @@ def short_path(code: str) -> str:
     return f"{head}{code}{tail}"
 
 
+# A number the QR code pattern accepts and no article path contains by chance.
+_NUMBER_PLACEHOLDER = 987654321987654321
+
+
+def qr_path(number: int, fmt: str) -> str:
+    """The path of an article's QR code image in ``fmt`` (png or svg)."""
+    head, tail = _reversed_qr(fmt, get_script_prefix())
+    return f"{head}{number}{tail}"
+
+
+@cache
+def _reversed_qr(fmt: str, script_prefix: str) -> tuple[str, str]:
+    path = reverse("articles:qr", kwargs={"number": _NUMBER_PLACEHOLDER, "fmt": fmt})
+    head, tail = path.split(str(_NUMBER_PLACEHOLDER))
+    return head, tail
+
+
 def tag_path(slug: str) -> str:
     return slug_path("articles:tag", slug)
 

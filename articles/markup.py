@@ -40,7 +40,7 @@ class CardWriter:
     fifth of a listing's time."""
 
     def __init__(self) -> None:
-        self.zone = timezone.get_current_timezone()
+        self.zone = timezone.get_default_timezone()
         self.months = month_names()
         self.tag_path = links.slug_paths("articles:tag")
         self.source_path = links.slug_paths("articles:source")

@@ -74,10 +74,14 @@ class PreparedQuery:
         if compiled is None:
             compiled = self._compiled[shape] = self._compile(values)
         params = list(compiled.params)
+        adapted: dict[tuple, Any] = {}  # a time bound several times is adapted once
         for slot in compiled.slots:
             value = values[slot.name] if slot.item is None else values[slot.name][slot.item]
             if slot.adapted:
-                value = connection.ops.adapt_datetimefield_value(value)
+                key = (slot.name, slot.item)
+                if key not in adapted:
+                    adapted[key] = connection.ops.adapt_datetimefield_value(value)
+                value = adapted[key]
             params[slot.index] = value
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)

@@ -124,6 +124,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, converting each query's placeholders once (newsroom/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "newsroom.db.sqlite3"
     # Connections are kept open as on PostgreSQL: opening one and running the pragmas
     # below cost about 0.8 ms a request, and an open one keeps its prepared statements.
     # WAL lets readers run beside the writer, and IMMEDIATE transactions make
@@ -223,6 +225,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The admin's messages live in its session. The default storage also tries a signed
+# cookie first, and builds that cookie's signer on every request, public pages too.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 if not DEBUG and _site.scheme == "https":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -42,7 +42,7 @@ def page_url(context, number: int, absolute: bool = False) -> str:
 def date(value: dt.date | dt.datetime, format_string: str) -> str:
     """Django's ``date`` filter, in the site's time zone as the Django engine shows it."""
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = formatting.site_time(value)
     return defaultfilters.date(value, format_string)
 
 
@@ -74,6 +74,7 @@ def environment(**options: Any) -> jinja2.Environment:
         month_name=formatting.month_name,
         tag_path=lambda tag: links.tag_path(tag.slug),
         source_path=lambda source: links.source_path(source.slug),
+        qr_path=links.qr_path,
     )
     return env
 

@@ -14,6 +14,13 @@ def test_paths_equal_reversed_urls_and_resolve(slug):
     assert resolve(tag_path(slug)).kwargs == {"slug": slug}
 
 
+@pytest.mark.parametrize("number, fmt", [(1, "png"), (98765, "svg"), (10**17, "png")])
+def test_qr_paths_equal_reversed_urls_and_resolve(number, fmt):
+    path = links.qr_path(number, fmt)
+    assert path == reverse("articles:qr", kwargs={"number": number, "fmt": fmt})
+    assert resolve(path).kwargs == {"number": str(number), "fmt": fmt}
+
+
 def test_odd_characters_are_quoted_into_one_segment():
     assert tag_path("a/b?c") == "/tags/a%2Fb%3Fc/"
 
@@ -27,6 +34,7 @@ def test_links_follow_the_url_prefix_of_a_site_served_under_a_path():
         set_script_prefix("/news/")
         assert links.tag_path("energy") == "/news/tags/energy/"
         assert links.short_path("2n9c") == "/news/s/2n9c"
+        assert links.qr_path(7, "svg") == "/news/qr/7.svg"
         assert links.site_links()["home"] == "/news/"
     finally:
         set_script_prefix(before)
