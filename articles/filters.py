@@ -138,9 +138,15 @@ class LiveSourceField(forms.ChoiceField):
         super().__init__(choices=[("", empty_label)], **kwargs)
 
     def offer(self, rows: list[tuple]) -> None:
-        """Offer the sources of ``rows`` (id, name, slug), in their order."""
+        """Offer the sources of ``rows`` (id, name, slug), in their order.
+
+        The list of (value, label) pairs is what the ``choices`` setter would make of
+        it, so it is set as it is: the setter normalizes every choice twice, for the
+        field and again for its widget, on each request.
+        """
         self.rows = {slug: (pk, name, slug) for pk, name, slug in rows}
-        self.choices = [("", self.empty_label), *((slug, name) for _pk, name, slug in rows)]
+        choices = [("", self.empty_label), *((slug, name) for _pk, name, slug in rows)]
+        self._choices = self.widget._choices = choices
 
     def to_python(self, value) -> Source | None:
         """The chosen source (its id, name and slug loaded), or None for all of them."""

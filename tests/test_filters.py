@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.cards import LATEST
-from articles.filters import ArticleFilter
+from articles.filters import ArticleFilter, LiveSourceField
 from articles.models import Article
 from tests.factories import make_article, make_source
 
@@ -378,3 +378,13 @@ def test_a_tag_filter_for_an_unknown_tag_lists_nothing(client):
     response = client.get(URL, {"tag": "no-such-tag"})
     assert response.status_code == 200
     assert titles(response) == []
+
+
+def test_offered_sources_are_the_choices_the_choices_setter_would_make():
+    field = LiveSourceField(empty_label="All sources")
+    field.offer([(1, "Acme Wire", "acme-wire"), (2, "Ölwerk & Söhne", "olwerk")])
+    expected = forms.ChoiceField(
+        choices=[("", "All sources"), ("acme-wire", "Acme Wire"), ("olwerk", "Ölwerk & Söhne")]
+    )
+    assert field.choices == expected.choices
+    assert field.widget.choices == expected.widget.choices
