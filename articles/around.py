@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .models import NEWEST_FIRST, Article
 from .prepared import PreparedQuery
+from .tagging import tagged_items
 
 RELATED_LIMIT = 5
 TEASER_FIELDS = ("number", "title", "path", "publish_at", "source__name", "source__slug")
@@ -62,9 +63,7 @@ def _related_by_tag_or_source(
     same_source = (live.filter(source_id=source_id).order_by(*NEWEST_FIRST).values("pk"))[
         :RELATED_LIMIT
     ]
-    tagged = Article.tags.through.objects.filter(
-        content_type_id=content_type_id, tag_id__in=tag_ids
-    )
+    tagged = tagged_items(content_type_id, tag_id__in=tag_ids)
     same_tag = (tagged.exclude(object_id=article_id).order_by("-object_id").values("object_id"))[
         : 4 * RELATED_LIMIT
     ]

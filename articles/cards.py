@@ -25,11 +25,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from .models import NEWEST_FIRST, Article, not_live_terms
 from .prepared import PreparedQuery
-from .tagging import tag_rows
+from .tagging import tag_rows, tagged_items
 
 CARD_COLUMNS = ("pk", "title", "path", "summary", "publish_at", "source__name", "source__slug")
 # Page slices prepared per listing (the first ones asked for: the busy early pages);
@@ -37,7 +37,7 @@ CARD_COLUMNS = ("pk", "title", "path", "summary", "publish_at", "source__name", 
 MAX_PREPARED_SLICES = 64
 # What reading one article's row to check its liveness costs, in steps of a walk down
 # the live index (each with a probe of the tag's index): measured on SQLite, 100,000
-# articles, a tag on 6.5% of them (TagCounts.latest_first_is_cheaper).
+# articles, a tag on 6.5% of them (latest_first_is_cheaper).
 ROW_LOOKUP_COST = 3
 
 
@@ -188,19 +188,15 @@ def _live_count_terms(now: dt.datetime) -> QuerySet:
     return articles.values_list(count_all()).union(*minus, all=True)
 
 
-def tagged_items(content_type_id: int, tag_id: int) -> QuerySet:
-    return TaggedItem.objects.filter(content_type_id=content_type_id, tag_id=tag_id)
-
-
 def tagged_from_tag_rows(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet:
     # pk IN (tagged ids): the database starts from the tag's rows.
-    tagged_ids = tagged_items(content_type_id, tag_id).values("object_id")
+    tagged_ids = tagged_items(content_type_id, tag_id=tag_id).values("object_id")
     return Article.objects.live(now).filter(pk__in=tagged_ids)
 
 
 def tagged_from_latest(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet:
     # EXISTS per article: the database walks the live articles newest first.
-    has_tag = Exists(tagged_items(content_type_id, tag_id).filter(object_id=OuterRef("pk")))
+    has_tag = Exists(tagged_items(content_type_id, tag_id=tag_id).filter(object_id=OuterRef("pk")))
     return Article.objects.live(now).filter(has_tag)
 
 
@@ -213,8 +209,8 @@ def tag_size(tag_rows: QuerySet) -> dict[str, Subquery]:
 
 
 def _tag_counts(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet:
-    tagged = tagged_items(content_type_id, tag_id)
-    # not_live() as a UNION of its terms, each an index range: for their OR, SQLite
+    tagged = tagged_items(content_type_id, tag_id=tag_id)
+    # The not-live terms as a UNION, each an index range: for their OR, SQLite
     # reads the whole table.
     term_ids = [
         Article.objects.order_by().filter(term).values("pk") for term in not_live_terms(now)
@@ -228,6 +224,22 @@ def _tag_counts(now: dt.datetime, content_type_id: int, tag_id: int) -> QuerySet
     )
 
 
+def latest_first_is_cheaper(stop: int, tagged: int, articles: int) -> bool:
+    """Whether walking all live articles newest first reaches ``stop`` articles with a
+    tag on ``tagged`` of about ``articles`` sooner than reading every tagged row would.
+
+    Walking, about ``stop * articles / tagged`` articles go by before the ``stop``-th
+    tagged one, if the tag is spread over time like the rest; reading the tag's rows
+    costs ``tagged`` row lookups and a sort, each lookup about ``ROW_LOOKUP_COST``
+    steps of the walk. So a popular tag's first pages walk, a rare tag (or a deep
+    page) reads its own rows. The tag pages and the tag feeds both choose by it.
+    """
+    if not tagged:
+        return False
+    walked = stop * articles / tagged
+    return walked < ROW_LOOKUP_COST * tagged
+
+
 @dataclass(frozen=True)
 class TagCounts:
     tagged: int  # articles with the tag, live or not
@@ -238,28 +250,15 @@ class TagCounts:
     def live(self) -> int:
         return self.tagged - self.not_live
 
-    def latest_first_is_cheaper(self, stop: int) -> bool:
-        """Whether walking all live articles newest first reaches ``stop`` tagged ones
-        sooner than reading every tagged row would.
-
-        Walking, about ``stop * articles / tagged`` articles go by before the ``stop``-th
-        tagged one, if the tag is spread over time like the rest; reading the tag's
-        rows costs ``tagged`` row lookups and a sort, each lookup about
-        ``ROW_LOOKUP_COST`` steps of the walk. So a popular tag's first pages walk, a
-        rare tag (or a deep page) reads its own rows.
-        """
-        walked = stop * self.articles / self.tagged
-        return walked < ROW_LOOKUP_COST * self.tagged
-
 
 class TagListing:
     """The live articles of one tag, newest first, as a :class:`CardList`.
 
     Checking each tagged article's liveness costs a row lookup (about 30 ms for a tag
     on 6,500 of 100,000 articles on SQLite), so the count is the tag's rows minus those
-    of articles that are not live, which ``not_live()`` finds by index ranges: both
-    counts read indexes only. Pages come from whichever end is cheaper
-    (:meth:`TagCounts.latest_first_is_cheaper`).
+    of articles that are not live, which ``not_live_terms`` finds by index ranges:
+    both counts read indexes only. Pages come from whichever end is cheaper
+    (:func:`latest_first_is_cheaper`).
     """
 
     def __init__(self) -> None:
@@ -281,7 +280,7 @@ class TagListing:
         def rows(first: int, stop: int) -> list[tuple]:
             if not counts().live:
                 return []
-            cheaper = counts().latest_first_is_cheaper(stop)
+            cheaper = latest_first_is_cheaper(stop, counts().tagged, counts().articles)
             listing = self._from_latest if cheaper else self._from_tag_rows
             return listing.rows(first, stop, **values)
 

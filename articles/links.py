@@ -30,14 +30,23 @@ def _reversed_site_links(script_prefix: str) -> dict[str, str]:
     return {name: reverse(f"articles:{name}") for name in SITE_LINKS}
 
 
-def _around(view_name: str, kwarg: str) -> tuple[str, str]:
-    return _reversed_around(view_name, kwarg, get_script_prefix())
+def _around(
+    view_name: str, kwarg: str, placeholder: str = _PLACEHOLDER, **fixed: str
+) -> tuple[str, str]:
+    """The path of ``view_name`` before and after its argument ``kwarg``, the other
+    arguments ``fixed``; ``placeholder`` must match the argument's pattern."""
+    return _reversed_around(
+        view_name, kwarg, placeholder, tuple(fixed.items()), get_script_prefix()
+    )
 
 
 @cache
-def _reversed_around(view_name: str, kwarg: str, script_prefix: str) -> tuple[str, str]:
+def _reversed_around(
+    view_name: str, kwarg: str, placeholder: str, fixed: tuple, script_prefix: str
+) -> tuple[str, str]:
     """The path before and after one argument, reversed once per URL prefix."""
-    head, tail = reverse(view_name, kwargs={kwarg: _PLACEHOLDER}).split(_PLACEHOLDER)
+    path = reverse(view_name, kwargs={**dict(fixed), kwarg: placeholder})
+    head, tail = path.split(placeholder)
     return head, tail
 
 
@@ -64,20 +73,13 @@ def short_path(code: str) -> str:
 
 
 # A number the QR code pattern accepts and no article path contains by chance.
-_NUMBER_PLACEHOLDER = 987654321987654321
+_NUMBER_PLACEHOLDER = "987654321987654321"
 
 
 def qr_path(number: int, fmt: str) -> str:
     """The path of an article's QR code image in ``fmt`` (png or svg)."""
-    head, tail = _reversed_qr(fmt, get_script_prefix())
+    head, tail = _around("articles:qr", "number", _NUMBER_PLACEHOLDER, fmt=fmt)
     return f"{head}{number}{tail}"
-
-
-@cache
-def _reversed_qr(fmt: str, script_prefix: str) -> tuple[str, str]:
-    path = reverse("articles:qr", kwargs={"number": _NUMBER_PLACEHOLDER, "fmt": fmt})
-    head, tail = path.split(str(_NUMBER_PLACEHOLDER))
-    return head, tail
 
 
 def tag_path(slug: str) -> str:

@@ -8,8 +8,6 @@ cron job: the moment the publish time passes, the article is live everywhere.
 
 from __future__ import annotations
 
-import functools
-import operator
 import re
 from datetime import datetime
 
@@ -138,10 +136,6 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED,
             publish_at__lte=now,
         )
-
-    def not_live(self, now: datetime | None = None) -> ArticleQuerySet:
-        """Exactly the articles ``live()`` leaves out: drafts, scheduled and expired."""
-        return self.filter(functools.reduce(operator.or_, not_live_terms(now or timezone.now())))
 
     def scheduled(self, now: datetime | None = None) -> ArticleQuerySet:
         return self.filter(is_scheduled(now or timezone.now()))

@@ -11,7 +11,13 @@ from .pagecache import bump_generation
 
 
 class PendingBump:
-    """The bump of the page cache's generation that a transaction's commit will run."""
+    """The bump of the page cache's generation that a transaction's commit will run.
+
+    ``done`` marks one that has run. Django empties the list of commit callbacks before
+    running them, so a bump that ran is normally gone from it; the tests' commit-hook
+    capture (``django_capture_on_commit_callbacks(execute=True)``) leaves run ones in
+    place, and a later change must not take such a one for a pending bump.
+    """
 
     def __init__(self) -> None:
         self.done = False

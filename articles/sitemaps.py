@@ -25,13 +25,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from .cards import LATEST
 from .filters import live_sources
 from .links import source_path, tag_path
 from .models import NEWEST_FIRST, Article, Source
 from .syndication import last_changed, xml_safe
+from .tagging import tagged_items
 
 NEWS_SECTION = "news"
 NEWS_WINDOW = dt.timedelta(hours=48)  # Google News lists articles from the last two days
@@ -172,10 +173,10 @@ def section_summaries() -> dict[str, SectionSummary]:
     """
     now = timezone.now()
     live = Article.objects.live(now)
-    content_type = ContentType.objects.get_for_model(Article)
-    tagged = Exists(TaggedItem.objects.filter(content_type=content_type, object_id=OuterRef("pk")))
+    content_type_id = ContentType.objects.get_for_model(Article).pk
+    tagged = Exists(tagged_items(content_type_id, object_id=OuterRef("pk")))
     has_live_article = Exists(
-        TaggedItem.objects.filter(content_type=content_type, tag=OuterRef("pk")).filter(
+        tagged_items(content_type_id, tag=OuterRef("pk")).filter(
             Exists(live.filter(pk=OuterRef("object_id")))
         )
     )

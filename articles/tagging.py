@@ -17,9 +17,18 @@ from taggit.models import Tag, TaggedItem
 from .prepared import PreparedQuery
 
 
+def tagged_items(content_type_id: int, **lookup) -> QuerySet:
+    """Tagging rows (taggit's ``TaggedItem``) of one content type, filtered by ``lookup``.
+
+    The content type is a value, not a ``ContentType``: the prepared queries that use
+    these rows take it as a parameter rather than keep the id they were compiled with.
+    """
+    return TaggedItem.objects.filter(content_type_id=content_type_id, **lookup)
+
+
 def _tag_pairs(content_type_id: int, object_ids: list[int]) -> QuerySet:
     return (
-        TaggedItem.objects.filter(content_type_id=content_type_id, object_id__in=object_ids)
+        tagged_items(content_type_id, object_id__in=object_ids)
         .order_by("tag__name")
         .values_list("object_id", "tag_id", "tag__name", "tag__slug")
     )

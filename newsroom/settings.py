@@ -142,8 +142,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # page's time (four queries, about 0.15 ms of planning each). Django leaves them off
 # because a pooler in transaction mode (PgBouncer before 1.21) cannot keep them: behind
 # one, set DATABASE_PREPARED_STATEMENTS=false.
-POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-if POSTGRES and env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+_postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if _postgres and env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.http import http_date
 
+from articles.cards import latest_first_is_cheaper
 from articles.feeds import ContentAtomFeed, ContentRssFeed
 from articles.models import Article
-from articles.syndication import FEED_SIZE, feed_entries, feed_tag, newest_first_is_cheaper
+from articles.syndication import FEED_SIZE, feed_entries, feed_tag
 from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
@@ -358,15 +359,15 @@ def test_the_tag_feed_reads_the_same_entries_either_way(client, source):
     assert (tag.tagged, tag.articles) == (5, Article.objects.order_by("-pk")[0].pk)
     read = {}
     for walk in (True, False):
-        with mock.patch("articles.syndication.newest_first_is_cheaper", return_value=walk):
+        with mock.patch("articles.cards.latest_first_is_cheaper", return_value=walk):
             read[walk] = [entry.title for entry in feed_entries(tag=tag)]
     assert read[True] == read[False] == ["Story 1", "Story 3", "Story 5", "Story 7"]
 
 
 def test_a_popular_tag_walks_the_newest_articles_and_a_rare_one_reads_its_own():
-    assert newest_first_is_cheaper(tagged=6_000, articles=100_000)
-    assert not newest_first_is_cheaper(tagged=100, articles=100_000)
-    assert not newest_first_is_cheaper(tagged=0, articles=100_000)
+    assert latest_first_is_cheaper(FEED_SIZE, tagged=6_000, articles=100_000)
+    assert not latest_first_is_cheaper(FEED_SIZE, tagged=100, articles=100_000)
+    assert not latest_first_is_cheaper(FEED_SIZE, tagged=0, articles=100_000)
 
 
 def test_feeds_hold_the_latest_fifty_articles(client):

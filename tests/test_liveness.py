@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, not_live_terms
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_scheduled_article_goes_live_when_its_time_passes_without_any_job():
     assert article.number in live_numbers(article.publish_at + dt.timedelta(seconds=1))
 
 
-def test_not_live_is_exactly_what_live_leaves_out():
+def test_the_not_live_terms_are_exactly_what_live_leaves_out_and_disjoint():
     now = timezone.now()
     articles = [make_article(state=state) for state in ("live", "draft", "scheduled", "expired")]
     articles.append(make_article(title="A draft with a past publish time", state="draft"))
@@ -56,7 +56,12 @@ def test_not_live_is_exactly_what_live_leaves_out():
         make_article(publish_at=now - dt.timedelta(hours=1), expires_at=now, title="Expires now")
     )
     live = set(Article.objects.live(now).values_list("pk", flat=True))
-    not_live = set(Article.objects.not_live(now).values_list("pk", flat=True))
+    terms = [
+        set(Article.objects.filter(term).values_list("pk", flat=True))
+        for term in not_live_terms(now)
+    ]
+    not_live = set().union(*terms)
+    assert sum(len(term) for term in terms) == len(not_live)  # disjoint: counts add up
     assert live.isdisjoint(not_live)
     assert live | not_live == {article.pk for article in articles}
     assert len(live) == 2  # the live one and the one going live exactly now
