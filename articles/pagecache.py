@@ -74,7 +74,11 @@ def watched_generation():
 
 
 def bump_generation() -> None:
-    """Make every cached page stale: called after any write to articles, sources or tags."""
+    """Make every cached page stale: called after any write to articles, sources or tags.
+
+    If Redis fails to take the new generation, this raises, and the watched value owes
+    it: this process goes by it at once, every other one once Redis answers again.
+    """
     generation = uuid.uuid4().hex
     watched = watched_generation()
     if watched is not None:

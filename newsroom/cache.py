@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from django.core.cache.backends import redis as django_redis
 from redis import connection as redis_connection
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,12 @@ class WatchedValue:
     re-reads the value after every quiet second, which bounds what a silently broken
     subscription could miss to that second; and when it has not heard from Redis for
     ``max_silence`` seconds, ``get()`` returns ``None``: the caller must ask Redis.
+
+    A ``set()`` that Redis fails is not lost: the value is *owed*. ``get()`` answers it
+    in this process at once, and the watching thread writes and publishes it as soon
+    as Redis answers again (within ``check_every`` of the end of a failing server's
+    rest). Other processes hear of it then; until then they keep the old value, which
+    is the most a Redis failure can cost (the page cache's generation: its pages).
     """
 
     def __init__(
@@ -135,6 +142,7 @@ class WatchedValue:
         self._check_every = check_every
         self._max_silence = max_silence
         self._heard: tuple[object, float] | None = None  # (value, time.monotonic())
+        self._owed: object | None = None  # a set() Redis failed, to write again
         self._lock = threading.Lock()
         self._watching_pid: int | None = None
         self._stopped = threading.Event()
@@ -144,6 +152,9 @@ class WatchedValue:
     def get(self):
         """The current value, or ``None`` if this process cannot vouch for it."""
         self._watch()
+        owed = self._owed
+        if owed is not None:
+            return owed
         heard = self._heard
         if heard is None or time.monotonic() - heard[1] > self._max_silence:
             return None
@@ -159,11 +170,29 @@ class WatchedValue:
         return True
 
     def set(self, value) -> None:
+        """Write ``value`` and publish it; if Redis fails, raise, and owe it."""
+        self._owed = None  # a newer value replaces one still owed
+        try:
+            self._write(value)
+        except RedisError:
+            self._owed = value
+            self._watch()  # the watching thread writes it once Redis answers
+            raise
+
+    def _write(self, value) -> None:
         client = self._backend._cache.get_client(self._key, write=True)
         data = self._backend._cache._serializer.dumps(value)
         with client.pipeline(transaction=True) as pipeline:
             pipeline.set(self._key, data).publish(self._channel, data).execute()
         self._heard = (value, time.monotonic())
+
+    def _pay_owed(self) -> None:
+        """Write the value a failed ``set()`` left owed, if any (raises if Redis fails)."""
+        owed = self._owed
+        if owed is not None:
+            self._write(owed)
+            if self._owed is owed:  # no newer set() meanwhile
+                self._owed = None
 
     def _watch(self) -> None:
         """Start the watching thread once per process (a forked worker needs its own)."""
@@ -194,6 +223,7 @@ class WatchedValue:
     def _listen(self) -> None:
         cache_client = self._backend._cache
         client = cache_client.get_client(self._key)
+        self._pay_owed()
         with client.pubsub(ignore_subscribe_messages=True) as pubsub:
             pubsub.subscribe(self._channel)
             while not pubsub.subscribed:
@@ -202,6 +232,7 @@ class WatchedValue:
             # Read only once subscribed, so no change falls between the read and the news.
             self._heard = (self._read(client), time.monotonic())
             while not self._stopped.is_set():
+                self._pay_owed()
                 message = pubsub.get_message(timeout=self._check_every)
                 if message is None:
                     value = self._read(client)

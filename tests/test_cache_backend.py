@@ -9,7 +9,9 @@ from unittest import mock
 
 import pytest
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from newsroom import cache as cache_module
 from newsroom.cache import RedisCache, WatchedValue
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -99,6 +101,26 @@ def test_a_change_that_was_not_published_is_picked_up_by_the_regular_re_read(red
     assert eventually(lambda: watching.get() == "before")
     redis_cache.set("generation", "after", None)  # a plain write: nothing published
     assert eventually(lambda: watching.get() == "after")
+
+
+def test_a_value_redis_failed_to_take_is_owed_and_written_once_redis_answers(
+    redis_cache, watched, monkeypatch
+):
+    """A change made while Redis fails (here: resting after a failure, as the cache
+    does for a few seconds) is not lost: this process goes by it at once, and every
+    other process hears of it once Redis answers again."""
+    here = watched(redis_cache, check_every=0.05)
+    elsewhere = watched(redis_cache, check_every=0.05)
+    here.set("before")
+    assert eventually(lambda: elsewhere.get() == "before")
+    monkeypatch.setattr(
+        cache_module, "_resting_until", {("127.0.0.1", 6379): time.monotonic() + 0.5}
+    )
+    with pytest.raises(RedisConnectionError):
+        here.set("after")
+    assert here.get() == "after"
+    assert eventually(lambda: elsewhere.get() == "after")
+    assert redis_cache.get("generation") == "after"
 
 
 def test_without_news_from_redis_the_value_is_unknown(watched):
