@@ -59,6 +59,7 @@ def environment(**options: Any) -> jinja2.Environment:
         url=url,
         static=static_url,
         page_url=page_url,
+        slug_path=links.slug_path,
         article_cards=markup.article_cards,
         search_result_cards=markup.search_result_cards,
         article_metadata=markup.article_metadata,
