@@ -29,7 +29,7 @@ from .cards import (
 )
 from .filters import FIRST_DAY, LAST_DAY, ArticleFilter, end_of_day, start_of_day
 from .links import absolute_url
-from .lookup import source_by_slug, tag_by_slug, tag_id_by_slug
+from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
 from .models import NEWEST_FIRST, Article
 from .pagination import paginate
 from .prepared import PreparedQuery
@@ -90,10 +90,11 @@ def prepared_listing(cleaned: dict, filters: dict) -> CardList | None:
     """The prepared listing that lists exactly what ``filters`` select, newest first,
     or None if no one does.
 
-    No filter, one tag, one source, or a date range alone is what a tag, source or
-    month page lists: those listings are prepared and counted from indexes, where a
-    filtered queryset is compiled on each request and counted row by row (39 ms
-    for a popular tag at 100,000 articles on SQLite).
+    No filter, tags alone (articles with any of them), one source, or a date range
+    alone is what a tag, source or month page lists: those listings are prepared and
+    counted from indexes, where a filtered queryset is compiled on each request and
+    counted row by row (39 ms for a popular tag at 100,000 articles on SQLite, 95 ms
+    for two).
     """
     if cleaned.get("per_page") not in (None, settings.NEWSROOM_PAGE_SIZE):
         # Each page slice is a prepared query of its own; the listings keep a few dozen,
@@ -104,9 +105,9 @@ def prepared_listing(cleaned: dict, filters: dict) -> CardList | None:
         return LATEST.cards()
     if names == {"source"}:
         return FROM_SOURCE.cards(source_id=cleaned["source"].pk)
-    if names == {"tag"} and len(filters["tag"]) == 1:
-        tag_id = tag_id_by_slug(filters["tag"][0])
-        return None if tag_id is None else TAGGED.cards(tag_id=tag_id)
+    if names == {"tag"}:
+        tag_ids = tag_ids_by_slugs(filters["tag"])
+        return TAGGED.cards(tag_ids=tag_ids) if tag_ids else None
     if names <= {"published_after", "published_before"}:
         after, before = cleaned.get("published_after"), cleaned.get("published_before")
         start = start_of_day(after) if after else EARLIEST
@@ -136,7 +137,7 @@ def canonical_filters(filterset: ArticleFilter) -> dict:
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = tag_by_slug(slug)
-    articles = TAGGED.cards(tag_id=tag.id)
+    articles = TAGGED.cards(tag_ids=[tag.id])
     return render_listing(request, "articles/tag_detail.html", articles, tag=tag)
 
 

@@ -54,9 +54,14 @@ _SOURCE_BY_SLUG = PreparedQuery(
 )
 
 
-def tag_id_by_slug(slug: str) -> int | None:
-    rows = _TAG_BY_SLUG.rows(slug=slug)
-    return rows[0][0] if rows else None
+_TAG_IDS_BY_SLUGS = PreparedQuery(
+    lambda slugs: Tag.objects.filter(slug__in=slugs).order_by("pk").values_list("pk")
+)
+
+
+def tag_ids_by_slugs(slugs: list[str]) -> list[int]:
+    """The ids of the tags with these slugs; a slug no tag has is left out."""
+    return [pk for (pk,) in _TAG_IDS_BY_SLUGS.rows(slugs=list(slugs))] if slugs else []
 
 
 def tag_by_slug(slug: str) -> Tag:

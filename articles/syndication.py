@@ -160,7 +160,7 @@ def feed_entries(*, tag: Tag | None = None, source: Source | None = None) -> lis
         cheaper = cards.latest_first_is_cheaper(FEED_SIZE, tag.tagged, tag.articles)
         query = _TAGGED_NEWEST_FIRST if cheaper else _TAGGED_FROM_TAG_ROWS
         content_type_id = ContentType.objects.get_for_model(Article).pk
-        rows = query.rows(now=now, content_type_id=content_type_id, tag_id=tag.pk)
+        rows = query.rows(now=now, content_type_id=content_type_id, tag_ids=[tag.pk])
     elif source is not None:
         rows = _FROM_SOURCE.rows(now=now, source_id=source.pk)
     else:

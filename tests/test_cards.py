@@ -49,7 +49,7 @@ def test_each_listing_counts_and_lists_only_live_articles(every_state):
     month = timezone.localtime(live.publish_at).replace(day=1, hour=0, minute=0, second=0)
     for listing, values in [
         (LATEST, {}),
-        (TAGGED, {"tag_id": tag_id}),
+        (TAGGED, {"tag_ids": [tag_id]}),
         (FROM_SOURCE, {"source_id": live.source_id}),
         (PUBLISHED_BETWEEN, {"start": month, "end": month + dt.timedelta(days=40)}),
     ]:
@@ -82,17 +82,38 @@ def test_a_tag_lists_and_counts_the_same_articles_read_from_either_end(
     make_article(title="Untagged", publish_at=now - dt.timedelta(minutes=5))
     make_article(title="Tagged otherwise", publish_at=now - dt.timedelta(minutes=5), tags=["u"])
     tag_id = Article.tags.through.objects.filter(tag__slug="t").values("tag_id")[:1].get()["tag_id"]
-    card_list = TAGGED.cards(tag_id=tag_id)
+    card_list = TAGGED.cards(tag_ids=[tag_id])
     assert card_list.count() == 5
     assert titles(card_list, 0, 3) == ["0 hours ago", "1 hours ago", "2 hours ago"]
     assert titles(card_list, 3, 20) == ["3 hours ago", "4 hours ago"]
     assert [tag.slug for tag in card_list[0:1][0].tags] == ["t"]
 
 
+@pytest.mark.parametrize("row_lookup_cost", [0, 10**9], ids=["tag rows", "latest first"])
+def test_several_tags_list_and_count_each_live_article_with_any_of_them_once(
+    monkeypatch, row_lookup_cost
+):
+    monkeypatch.setattr(cards, "ROW_LOOKUP_COST", row_lookup_cost)
+    now = timezone.now()
+    tag_sets = [["a"], ["a", "b"], ["b"], ["b", "c"], ["c"]]
+    for hours, tags in enumerate(tag_sets):
+        make_article(
+            title="+".join(tags), publish_at=now - dt.timedelta(hours=hours + 1), tags=tags
+        )
+    for state in ("draft", "scheduled", "expired"):
+        make_article(title=f"The {state} one", state=state, tags=["a", "b"])
+    tag_ids = dict(Article.tags.through.objects.values_list("tag__slug", "tag_id").distinct())
+    card_list = TAGGED.cards(tag_ids=[tag_ids["b"], tag_ids["a"]])
+    assert card_list.count() == 4
+    assert titles(card_list, 0, 2) == ["a", "a+b"]
+    assert titles(card_list, 2, 20) == ["b", "b+c"]
+    assert [tag.slug for tag in card_list[1:2][0].tags] == ["a", "b"]
+
+
 def test_a_tag_with_no_live_article_counts_zero_and_reads_no_rows(django_assert_num_queries):
     make_article(state="draft", tags=["t"])
     tag_id = Article.tags.through.objects.get().tag_id
-    card_list = TAGGED.cards(tag_id=tag_id)
+    card_list = TAGGED.cards(tag_ids=[tag_id])
     with django_assert_num_queries(1):  # the counts, then nothing to read
         assert card_list.count() == 0
         assert card_list[0:20] == []

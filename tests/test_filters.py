@@ -314,6 +314,9 @@ def test_other_widgets_keep_django_templates():
     [
         {"tag": "energy"},
         {"tag": "ENERGY"},  # tags are matched lower-cased
+        {"tag": "energy,markets"},  # any of several
+        {"tag": "energy,markets,solar"},  # an article with two of them is listed once
+        {"tag": "markets,no-such-tag"},
         {"source": "acme-wire"},
         {"published_after": "2024-01-02"},
         {"published_before": "2024-01-02"},
@@ -321,7 +324,7 @@ def test_other_widgets_keep_django_templates():
     ],
 )
 def test_prepared_listings_show_what_the_filters_select(client, query):
-    """One tag, one source or a date range alone is read from a prepared listing
+    """Tags, one source or a date range alone is read from a prepared listing
     (prepared_listing); it must list what the filter's own queryset lists."""
     acme, other = make_source("Acme Wire"), make_source("Other Wire")
     for day in (1, 2, 3):
@@ -329,7 +332,7 @@ def test_prepared_listings_show_what_the_filters_select(client, query):
             make_article(
                 title=f"{source.name} day {day}",
                 source=source,
-                tags=["energy"] if day != 2 else ["markets"],
+                tags=["energy", "solar"] if day == 3 else ["energy"] if day == 1 else ["markets"],
                 publish_at=at(2024, 1, day, hour=23, minute=30),  # late: a day later in UTC+
             )
     for state in ("draft", "scheduled", "expired"):
