@@ -230,7 +230,8 @@ class Article(models.Model):
                 fields=["source", "status", "publish_at", "number", "expires_at"],
                 name="article_source_live_idx",
             ),
-            models.Index(fields=["status", "expires_at"], name="article_expiry_idx"),
+            # The expired articles, and when each was published (the archive's counts).
+            models.Index(fields=["status", "expires_at", "publish_at"], name="article_expiry_idx"),
             models.Index(fields=["publish_at", "number"], name="article_order_idx"),
             # The newest edit among live articles (the sitemap index's lastmod): a walk
             # down the published articles' updated_at that stops at the first live one.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from articles.browse_views import period_counts
 from articles.models import Article
 from tests.factories import make_article
 
@@ -103,3 +106,33 @@ def _queries(client, url: str, count: int) -> int:
 def test_query_count_does_not_grow_with_the_articles(client, url, limit):
     few, many = _queries(client, url, 5), _queries(client, url, 40)
     assert few == many <= limit
+
+
+def test_period_counts_match_live_at_every_edge():
+    """Each period's count is all its articles minus those not live: it must equal
+    counting live() in the period, whatever the state, at the periods' very edges,
+    in past, current and future periods."""
+    now = dt.datetime(2024, 6, 15, 12, tzinfo=dt.UTC)
+    bounds = [dt.datetime(2024, month, 1, tzinfo=dt.UTC) for month in range(4, 10)]
+    tick = dt.timedelta(microseconds=1)
+    moments = [bound + shift for bound in bounds for shift in (-tick, dt.timedelta(0), tick)] + [
+        now - tick,
+        now,
+        now + tick,
+    ]
+    for publish_at in moments:
+        make_article(publish_at=publish_at)  # live, or scheduled after now
+        make_article(publish_at=publish_at, status="draft")
+        expires_at = max(publish_at, now - dt.timedelta(days=1)) + tick
+        make_article(publish_at=publish_at, expires_at=expires_at)  # expired unless later
+        if publish_at < now:
+            make_article(publish_at=publish_at, expires_at=now)  # expires at now exactly
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        counts = period_counts(bounds)
+    live = Article.objects.live(now)
+    expected = [
+        live.filter(publish_at__gte=start, publish_at__lt=end).count()
+        for start, end in itertools.pairwise(bounds)
+    ]
+    assert counts == expected
+    assert sum(expected) > 0 and max(expected) != min(expected)
