@@ -184,11 +184,11 @@ JUST_BEFORE = dt.timedelta(microseconds=1)
 def _period_counts(
     now: dt.datetime, bounds: list[dt.datetime], after: list[dt.datetime]
 ) -> QuerySet:
+    draft, scheduled, expired = not_live_terms(now)
     terms = []
     for index, (start, end) in enumerate(itertools.pairwise(bounds)):
         label = Value(index, output_field=IntegerField())
         period = Article.objects.order_by().filter(publish_at__gte=start, publish_at__lt=end)
-        draft, scheduled, expired = not_live_terms(now)
         # The scheduled ones of the period lie after both ``now`` and its start
         # (``after[index]``, the later of the two): whichever bound SQLite ranges over,
         # it reads only articles after now, where the period's start would make it

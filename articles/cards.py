@@ -204,12 +204,16 @@ def tag_size(tag_rows: QuerySet) -> dict[str, Subquery]:
     """Annotations for choosing how to read a tag's articles (:class:`TagCounts`):
     ``tagged``, how many articles carry it, live or not (an index count), and
     ``articles``, about how many articles there are (the highest primary key)."""
-    highest_pk = Article.objects.order_by("-pk").values("pk")[:1]
-    return {"tagged": count_of(tag_rows), "articles": Subquery(highest_pk)}
+    return {"tagged": count_of(tag_rows), "articles": highest_article_pk()}
 
 
-def count_tagged(tag_rows: QuerySet, tag_ids: list[int]) -> Func | RawSQL:
-    """How many articles ``tag_rows`` (rows of the tags ``tag_ids``) tag, to select
+def highest_article_pk() -> Subquery:
+    """``(SELECT MAX(id) ...)`` as an ordered seek: about how many articles there are."""
+    return Subquery(Article.objects.order_by("-pk").values("pk")[:1])
+
+
+def count_tagged(tag_ids: list[int]) -> Func | RawSQL:
+    """How many articles rows of the tags ``tag_ids`` tag, to select
     with values_list(). One tag has one row per article, counted from its index; an
     article with several of the tags is counted once (``COUNT(DISTINCT)``)."""
     if len(tag_ids) == 1:
@@ -229,11 +233,10 @@ def _tag_counts(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> Q
     not_live_ids = term_ids[0].union(*term_ids[1:], all=True)
     not_live = tagged.filter(object_id__in=not_live_ids)
     not_live_count = Subquery(
-        not_live.values_list(count_tagged(not_live, tag_ids)), output_field=IntegerField()
+        not_live.values_list(count_tagged(tag_ids)), output_field=IntegerField()
     )
-    highest_pk = Subquery(Article.objects.order_by("-pk").values("pk")[:1])
     # An aggregate without GROUP BY: one row, even for tags on no article.
-    return tagged.values_list(count_tagged(tagged, tag_ids), not_live_count, highest_pk)
+    return tagged.values_list(count_tagged(tag_ids), not_live_count, highest_article_pk())
 
 
 def latest_first_is_cheaper(stop: int, tagged: int, articles: int) -> bool:
