@@ -393,6 +393,33 @@ class Article(models.Model):
         return self.meta_description or self.summary
 
 
+class ArticleTally(models.Model):
+    """How many articles there are, whatever their state: in all, and per tag.
+
+    Kept by the database's own triggers (migration 0009), so every write path counts:
+    the admin, the importer, bulk and raw SQL. Nothing in Python writes it. The live
+    counts read it and subtract the articles that are not live (``not_live_terms``,
+    a few index ranges): counting every article's index entry took 5 ms at 100,000
+    articles on PostgreSQL. A tag's tally counts the rows tagging articles with it.
+    """
+
+    class Scope(models.IntegerChoices):
+        ALL = 0, "all articles"
+        TAG = 1, "the articles with one tag"
+
+    scope = models.PositiveSmallIntegerField(choices=Scope)
+    subject = models.BigIntegerField(help_text="The tag's id in a tag's tally; 0 for all.")
+    articles = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "subject"], name="article_tally_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.subject}: {self.articles}"
+
+
 def to_base36(number: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
