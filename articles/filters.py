@@ -7,6 +7,7 @@ source that has nothing live yet. Dates are calendar days in ``settings.TIME_ZON
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from html import escape
 
@@ -262,6 +263,28 @@ class ArticleFilterForm(forms.Form):
         return cleaned
 
 
+class FilterCopies(dict):
+    """A filter set's ``base_filters``, which every filter set copies when it is made.
+
+    ``copy.deepcopy`` of the filters was most of the cost of making the /articles/
+    filter set (0.1 ms a request), copying their labels, widgets and validators, which
+    never change. A filter's own state on a request is its ``parent`` and ``model``,
+    which the filter set sets on its copies, so each filter is copied shallowly; a
+    filter with a ``method`` gets its own FilterMethod, bound to the copy, which finds
+    the method on the copy's parent.
+    """
+
+    def __deepcopy__(self, memo) -> dict:
+        return {name: _filter_copy(filter_) for name, filter_ in self.items()}
+
+
+def _filter_copy(filter_: django_filters.Filter) -> django_filters.Filter:
+    copied = copy.copy(filter_)
+    if filter_.method is not None:
+        copied.method = filter_.method  # the setter binds a new FilterMethod to the copy
+    return copied
+
+
 class ArticleFilter(django_filters.FilterSet):
     """Filters for the live-article listing; every value arrives in the query string.
 
@@ -309,6 +332,10 @@ class ArticleFilter(django_filters.FilterSet):
         model = Article
         fields: list[str] = []
         form = ArticleFilterForm
+
+    @classmethod
+    def get_filters(cls) -> FilterCopies:
+        return FilterCopies(super().get_filters())
 
     def get_form_class(self) -> type[ArticleFilterForm]:
         """The form class, built once per process rather than on every request.
