@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from .models import NEWEST_FIRST, Article, ArticleTally, not_live_terms
 from .prepared import PreparedQuery
-from .tagging import tag_rows, tagged_items
+from .tagging import ArticleTags, tagged_items, tags_from_json
 
 CARD_COLUMNS = ("pk", "title", "path", "summary", "publish_at", "source__name", "source__slug")
 # Page slices prepared per listing (the first ones asked for: the busy early pages);
@@ -74,19 +74,24 @@ def card_of(article: Article) -> Card:
     )
 
 
+def card_values(articles: QuerySet) -> QuerySet:
+    """Rows of ``CARD_COLUMNS`` and the article's tags (``ArticleTags``), for
+    :func:`cards_from`."""
+    return articles.values_list(*CARD_COLUMNS, ArticleTags())
+
+
 def cards_from(rows: Sequence[tuple]) -> list[Card]:
-    """Cards from rows of ``CARD_COLUMNS``, with their tags (one query)."""
-    made = [Card(*row) for row in rows]
-    by_pk = {card.pk: card for card in made}
-    for object_id, _tag_id, name, slug in tag_rows(Article, list(by_pk)):
-        by_pk[object_id].tags.append(CardTag(name, slug))
-    return made
+    """Cards from rows of :func:`card_values`."""
+    return [
+        Card(*row[:-1], [CardTag(name, slug) for _id, name, slug in tags_from_json(row[-1])])
+        for row in rows
+    ]
 
 
 class CardList:
     """Cards read only as they are asked for: what ``Paginator`` needs, a count and slices.
 
-    ``count()`` counts the articles; ``rows(start, stop)`` reads rows of ``CARD_COLUMNS``.
+    ``count()`` counts the articles; ``rows(start, stop)`` reads rows of :func:`card_values`.
     """
 
     def __init__(self, count: Callable[[], int], rows: Callable[[int, int], list]) -> None:
@@ -103,7 +108,7 @@ class CardList:
 
 def queryset_cards(articles: QuerySet) -> CardList:
     """The cards of ``articles``, a queryset of live articles in listing order."""
-    rows = articles.values_list(*CARD_COLUMNS)
+    rows = card_values(articles)
     # Counted without the join to the sources that the rows need.
     return CardList(articles.count, lambda start, stop: list(rows[start:stop]))
 
@@ -159,10 +164,10 @@ class Listing:
         # OFFSET skips index entries rather than whole rows.
         page_ids = self._scope(**values).order_by(*NEWEST_FIRST).values("pk")[first:stop]
         page = Article.objects.filter(pk__in=page_ids).order_by(*NEWEST_FIRST)
-        return page.values_list(*CARD_COLUMNS)
+        return card_values(page)
 
     def rows(self, first: int, stop: int, /, **values) -> list[tuple]:
-        """Rows ``[first:stop]`` of ``CARD_COLUMNS`` for these values, newest first."""
+        """Rows ``[first:stop]`` of :func:`card_values` for these values, newest first."""
         # LIMIT and OFFSET are part of the SQL, so each slice is a query of its own.
         query = self._slices.get((first, stop))
         if query is None:

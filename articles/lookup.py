@@ -1,5 +1,5 @@
-"""The public pages' lookups: one live article by number, with its source and tags, and
-a tag or source by slug.
+"""The public pages' lookups: one live article by number, with its source and tags (one
+query), and a tag or source by slug.
 
 Each is prepared once per process (see prepared.py): building and compiling the
 query cost more than running it. The article lookup reads only what a page shows:
@@ -16,7 +16,7 @@ from taggit.models import Tag
 
 from .models import WIRE_FILE_FIELDS, Article, Source
 from .prepared import PreparedQuery
-from .tagging import attach_tags
+from .tagging import ArticleTags, prefetch_tags, tags_from_json
 
 ARTICLE_FIELDS = tuple(
     field.attname for field in Article._meta.concrete_fields if field.name not in WIRE_FILE_FIELDS
@@ -28,7 +28,7 @@ def _live_by_number(number: int, now) -> QuerySet:
     return (
         Article.objects.live(now)
         .filter(number=number)
-        .values_list(*ARTICLE_FIELDS, *(f"source__{name}" for name in SOURCE_FIELDS))
+        .values_list(*ARTICLE_FIELDS, *(f"source__{name}" for name in SOURCE_FIELDS), ArticleTags())
     )
 
 
@@ -36,14 +36,17 @@ _LIVE_BY_NUMBER = PreparedQuery(_live_by_number)
 
 
 def live_article(number: int) -> Article | None:
-    """The live article numbered ``number``, its source and tags loaded (two queries)."""
+    """The live article numbered ``number``, its source and tags loaded (one query)."""
     rows = _LIVE_BY_NUMBER.rows(number=int(number), now=timezone.now())
     if not rows:
         return None
-    row, split = rows[0], len(ARTICLE_FIELDS)
+    *row, tags = rows[0]
+    split = len(ARTICLE_FIELDS)
     article = Article.from_db("default", ARTICLE_FIELDS, row[:split])
     article.source = Source.from_db("default", SOURCE_FIELDS, row[split:])
-    attach_tags([article])
+    prefetch_tags(
+        article, [Tag(id=pk, name=name, slug=slug) for pk, name, slug in tags_from_json(tags)]
+    )
     return article
 
 

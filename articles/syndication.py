@@ -34,7 +34,7 @@ from .metadata import lead_image_url
 from .models import NEWEST_FIRST, Article, Source, to_base36
 from .pagecache import cache_epoch, max_age_until
 from .prepared import PreparedQuery
-from .tagging import tag_rows, tagged_items
+from .tagging import ArticleTags, tagged_items, tags_from_json
 
 # How many items a feed lists (NEWSROOM_FEED_SIZE): read once, since the entries
 # queries are prepared with it.
@@ -100,7 +100,8 @@ ENTRY_COLUMNS = (
 
 
 def _entry_rows(articles: QuerySet) -> QuerySet:
-    """The newest ``FEED_SIZE`` of ``articles`` as rows of ``ENTRY_COLUMNS``.
+    """The newest ``FEED_SIZE`` of ``articles`` as rows of ``ENTRY_COLUMNS`` and their
+    tags (``ArticleTags``).
 
     The ids first, then their rows (a deferred join): the sort, if the database needs
     one, holds ids rather than bodies. The source's name and homepage are two scalar
@@ -111,7 +112,7 @@ def _entry_rows(articles: QuerySet) -> QuerySet:
     newest = articles.order_by(*NEWEST_FIRST).values("pk")[:FEED_SIZE]
     entries = Article.objects.filter(pk__in=newest).order_by(*NEWEST_FIRST)
     with_source = entries.annotate(source_name=_source("name"), source_homepage=_source("homepage"))
-    return with_source.values_list(*ENTRY_COLUMNS)
+    return with_source.values_list(*ENTRY_COLUMNS, ArticleTags())
 
 
 def _entries_of(scope: Callable[..., QuerySet]) -> PreparedQuery:
@@ -152,7 +153,7 @@ def feed_tag(slug: str) -> Tag:
 
 def feed_entries(*, tag: Tag | None = None, source: Source | None = None) -> list[FeedEntry]:
     """The latest ``FEED_SIZE`` live articles, of one tag (from :func:`feed_tag`) or
-    source if given, newest first, with their source and tags: two queries."""
+    source if given, newest first, with their source and tags: one query."""
     now = timezone.now()
     if tag is not None:
         # The tag pages' rule: a popular tag walks the newest articles (its entries
@@ -165,15 +166,12 @@ def feed_entries(*, tag: Tag | None = None, source: Source | None = None) -> lis
         rows = _FROM_SOURCE.rows(now=now, source_id=source.pk)
     else:
         rows = _LATEST.rows(now=now)
-    entries = {row[0]: _entry(row) for row in rows}
-    for object_id, _tag_id, name, slug in tag_rows(Article, list(entries)):
-        entries[object_id].tags.append((name, slug))
-    return list(entries.values())
+    return [_entry(row) for row in rows]
 
 
 def _entry(row: tuple) -> FeedEntry:
     (_pk, number, title, path, summary, meta_description, body, publish_at, updated_at) = row[:9]
-    image, image_url, source_link, source_name, source_homepage = row[9:]
+    image, image_url, source_link, source_name, source_homepage, tags = row[9:]
     return FeedEntry(
         number=number,
         title=title,
@@ -186,6 +184,7 @@ def _entry(row: tuple) -> FeedEntry:
         source_link=source_link,
         source_name=source_name,
         source_homepage=source_homepage,
+        tags=[(name, slug) for _id, name, slug in tags_from_json(tags)],
     )
 
 

@@ -7,11 +7,12 @@ the same prefetch cache, so ``article.tags.all`` in templates needs no query.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet, TextField
 from taggit.models import Tag, TaggedItem
 
 from .prepared import PreparedQuery
@@ -26,11 +27,54 @@ def tagged_items(content_type_id: int, **lookup) -> QuerySet:
     return TaggedItem.objects.filter(content_type_id=content_type_id, **lookup)
 
 
-def _tag_pairs(content_type_id: int, object_ids: list[int]) -> QuerySet:
+def _article_tags_sql(aggregate: str) -> str:
+    tagged, tag = TaggedItem._meta.db_table, Tag._meta.db_table
     return (
-        tagged_items(content_type_id, object_id__in=object_ids)
-        .order_by("tag__name")
-        .values_list("object_id", "tag_id", "tag__name", "tag__slug")
+        f"(SELECT {aggregate} FROM {tagged} AS tagged_item"
+        f" JOIN {tag} AS tag ON tag.id = tagged_item.tag_id"
+        " WHERE tagged_item.object_id = %(expressions)s AND tagged_item.content_type_id ="
+        " (SELECT id FROM django_content_type WHERE app_label = 'articles'"
+        " AND model = 'article'))"
+    )
+
+
+class ArticleTags(Func):
+    """An article's tags as JSON text, ``[[id, name, slug], ...]`` in no set order, to
+    read in the same query as the article (:func:`tags_from_json` reads it).
+
+    A query of its own for the tags of a page's articles was a round trip more on
+    every listing page and the article page: about 0.3 ms on PostgreSQL. The article
+    content type is found by name, as the tally triggers find it, so the SQL holds no
+    id that a flushed and refilled database would give to another model.
+    """
+
+    output_field = TextField()
+    template = _article_tags_sql("json_group_array(json_array(tag.id, tag.name, tag.slug))")
+    template_postgresql = _article_tags_sql(
+        "COALESCE(json_agg(json_build_array(tag.id, tag.name, tag.slug)), '[]')::text"
+    )
+
+    def __init__(self, article_id: str = "pk") -> None:
+        super().__init__(F(article_id))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=self.template_postgresql, **extra)
+
+
+def tags_from_json(text: str) -> list[tuple[int, str, str]]:
+    """(id, name, slug) of each tag in :class:`ArticleTags`'s JSON, by name."""
+    return sorted(map(tuple, json.loads(text)), key=lambda tag: by_tag_name(tag[1]))
+
+
+def by_tag_name(name: str) -> tuple[str, str]:
+    """The order tags are shown in, the same on every database: alphabetical, whatever
+    the case (``ORDER BY name`` follows each database's collation)."""
+    return name.casefold(), name
+
+
+def _tag_pairs(content_type_id: int, object_ids: list[int]) -> QuerySet:
+    return tagged_items(content_type_id, object_id__in=object_ids).values_list(
+        "object_id", "tag_id", "tag__name", "tag__slug"
     )
 
 
@@ -42,7 +86,8 @@ def tag_rows(model, object_ids: list[int]) -> list[tuple[int, int, str, str]]:
     if not object_ids:
         return []
     content_type = ContentType.objects.get_for_model(model)
-    return _TAG_PAIRS.rows(content_type_id=content_type.id, object_ids=list(object_ids))
+    rows = _TAG_PAIRS.rows(content_type_id=content_type.id, object_ids=list(object_ids))
+    return sorted(rows, key=lambda row: by_tag_name(row[2]))
 
 
 def attach_tags(articles: Sequence) -> None:
@@ -52,7 +97,13 @@ def attach_tags(articles: Sequence) -> None:
     for object_id, tag_id, name, slug in tag_rows(type(articles[0]), [a.pk for a in articles]):
         tags_of[object_id].append(Tag(id=tag_id, name=name, slug=slug))
     for article in articles:
-        prefetched = Tag.objects.all()
-        prefetched._result_cache = tags_of[article.pk]
-        prefetched._prefetch_done = True
-        article.__dict__.setdefault("_prefetched_objects_cache", {})["tags"] = prefetched
+        prefetch_tags(article, tags_of[article.pk])
+
+
+def prefetch_tags(article, tags: list[Tag]) -> None:
+    """Fill the article's prefetch cache with ``tags``: ``article.tags.all()`` then
+    returns them without a query, as after ``prefetch_related("tags")``."""
+    prefetched = Tag.objects.all()
+    prefetched._result_cache = tags
+    prefetched._prefetch_done = True
+    article.__dict__.setdefault("_prefetched_objects_cache", {})["tags"] = prefetched

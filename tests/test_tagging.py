@@ -1,8 +1,12 @@
-"""with_tags(): every article gets exactly its own tags, in one extra query."""
+"""Tags read with articles: with_tags() in one extra query, ArticleTags() in the same one."""
 
 import pytest
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from taggit.models import Tag, TaggedItem
 
 from articles.models import Article
+from articles.tagging import ArticleTags, tags_from_json
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +40,29 @@ def test_tags_follow_slicing_and_chaining(django_assert_num_queries):
 def test_values_querysets_are_left_alone():
     make_article(title="Plain", tags=["x"])
     assert list(Article.objects.with_tags().values_list("title", flat=True)) == ["Plain"]
+
+
+def test_article_tags_read_in_the_articles_query_are_its_own_in_name_order():
+    tagged = make_article(title="Tagged", tags=["wind", "Energy", "abc", "Zürich"])
+    make_article(title="Untagged")
+    # A row tagging another model with the same object id is not the article's.
+    TaggedItem.objects.create(
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=tagged.pk,
+        tag=Tag.objects.create(name="Not an article's", slug="not-an-articles"),
+    )
+    tags = dict(Article.objects.values_list("title", ArticleTags()))
+    # Alphabetical whatever the case, on every database (not the database's collation).
+    assert [name for _id, name, _slug in tags_from_json(tags["Tagged"])] == [
+        "abc",
+        "Energy",
+        "wind",
+        "Zürich",
+    ]
+    assert {slug for _id, _name, slug in tags_from_json(tags["Tagged"])} == {
+        "wind",
+        "energy",
+        "abc",
+        "zürich",
+    }
+    assert tags_from_json(tags["Untagged"]) == []
