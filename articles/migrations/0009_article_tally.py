@@ -87,6 +87,44 @@ SQLITE_TRIGGERS = (
 )
 
 POSTGRESQL_ADD = ADD.format(TALLY)
+# (name, event, table, transition tables, function)
+POSTGRESQL_TRIGGERS = [
+    (
+        "article_tally_insert",
+        "INSERT",
+        "articles_article",
+        "NEW TABLE AS tally_new",
+        "articles_tally_articles",
+    ),
+    (
+        "article_tally_delete",
+        "DELETE",
+        "articles_article",
+        "OLD TABLE AS tally_old",
+        "articles_tally_articles",
+    ),
+    (
+        "article_tally_tag_insert",
+        "INSERT",
+        "taggit_taggeditem",
+        "NEW TABLE AS tally_new",
+        "articles_tally_tags",
+    ),
+    (
+        "article_tally_tag_delete",
+        "DELETE",
+        "taggit_taggeditem",
+        "OLD TABLE AS tally_old",
+        "articles_tally_tags",
+    ),
+    (
+        "article_tally_tag_update",
+        "UPDATE",
+        "taggit_taggeditem",
+        "OLD TABLE AS tally_old NEW TABLE AS tally_new",
+        "articles_tally_tags",
+    ),
+]
 POSTGRESQL_FORWARD = [
     f"""
     CREATE FUNCTION articles_tally_articles() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -126,38 +164,14 @@ POSTGRESQL_FORWARD = [
     END
     $$
     """,
-    """
-    CREATE TRIGGER article_tally_insert AFTER INSERT ON articles_article
-    REFERENCING NEW TABLE AS tally_new
-    FOR EACH STATEMENT EXECUTE FUNCTION articles_tally_articles()
-    """,
-    """
-    CREATE TRIGGER article_tally_delete AFTER DELETE ON articles_article
-    REFERENCING OLD TABLE AS tally_old
-    FOR EACH STATEMENT EXECUTE FUNCTION articles_tally_articles()
-    """,
-    """
-    CREATE TRIGGER article_tally_tag_insert AFTER INSERT ON taggit_taggeditem
-    REFERENCING NEW TABLE AS tally_new
-    FOR EACH STATEMENT EXECUTE FUNCTION articles_tally_tags()
-    """,
-    """
-    CREATE TRIGGER article_tally_tag_delete AFTER DELETE ON taggit_taggeditem
-    REFERENCING OLD TABLE AS tally_old
-    FOR EACH STATEMENT EXECUTE FUNCTION articles_tally_tags()
-    """,
-    """
-    CREATE TRIGGER article_tally_tag_update AFTER UPDATE ON taggit_taggeditem
-    REFERENCING OLD TABLE AS tally_old NEW TABLE AS tally_new
-    FOR EACH STATEMENT EXECUTE FUNCTION articles_tally_tags()
-    """,
+    *(
+        f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {tables}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        for name, event, table, tables, function in POSTGRESQL_TRIGGERS
+    ),
 ]
 POSTGRESQL_BACKWARD = [
-    "DROP TRIGGER IF EXISTS article_tally_insert ON articles_article",
-    "DROP TRIGGER IF EXISTS article_tally_delete ON articles_article",
-    "DROP TRIGGER IF EXISTS article_tally_tag_insert ON taggit_taggeditem",
-    "DROP TRIGGER IF EXISTS article_tally_tag_delete ON taggit_taggeditem",
-    "DROP TRIGGER IF EXISTS article_tally_tag_update ON taggit_taggeditem",
+    *(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, _, table, _, _ in POSTGRESQL_TRIGGERS),
     "DROP FUNCTION IF EXISTS articles_tally_articles()",
     "DROP FUNCTION IF EXISTS articles_tally_tags()",
 ]
@@ -215,9 +229,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "subject",
-                    models.BigIntegerField(
-                        help_text="The tag's id in a tag's tally; 0 for all."
-                    ),
+                    models.BigIntegerField(help_text="The tag's id in a tag's tally; 0 for all."),
                 ),
                 ("articles", models.BigIntegerField()),
             ],
