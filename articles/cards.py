@@ -24,6 +24,7 @@ from functools import cache, partial
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import NEWEST_FIRST, Article, ArticleTally, not_live_terms
@@ -120,11 +121,6 @@ def count_all(sign: str = "") -> RawSQL:
     return RawSQL(f"{sign}COUNT(*)", (), output_field=IntegerField())
 
 
-def count_of(queryset: QuerySet) -> Subquery:
-    """``(SELECT COUNT(*) ...)`` of ``queryset``, as a scalar subquery."""
-    return Subquery(queryset.order_by().values_list(count_all()), output_field=IntegerField())
-
-
 class Listing:
     """The live articles of one scope, newest first, as a :class:`CardList`.
 
@@ -214,11 +210,19 @@ def tagged_from_latest(now: dt.datetime, content_type_id: int, tag_ids: list[int
     return Article.objects.live(now).filter(Exists(tag_rows.filter(object_id=OuterRef("pk"))))
 
 
-def tag_size(tag_rows: QuerySet) -> dict[str, Subquery]:
+def tag_tally(tag_id: int | OuterRef) -> Coalesce:
+    """How many articles the tag ``tag_id`` (an id, or an outer reference to one) tags,
+    live or not: its tally, which the database keeps (``ArticleTally``), 0 before it has
+    one."""
+    tally = ArticleTally.objects.filter(scope=ArticleTally.Scope.TAG, subject=tag_id)
+    return Coalesce(Subquery(tally.values("articles")), 0)
+
+
+def tag_size(tag_id: int | OuterRef) -> dict[str, Coalesce | Subquery]:
     """Annotations for choosing how to read a tag's articles (:class:`TagCounts`):
-    ``tagged``, how many articles carry it, live or not (an index count), and
+    ``tagged``, how many articles carry it, live or not (:func:`tag_tally`), and
     ``articles``, about how many articles there are (the highest primary key)."""
-    return {"tagged": count_of(tag_rows), "articles": highest_article_pk()}
+    return {"tagged": tag_tally(tag_id), "articles": highest_article_pk()}
 
 
 def highest_article_pk() -> Subquery:
@@ -246,19 +250,14 @@ def _tag_counts(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> Q
     ]
     not_live_ids = term_ids[0].union(*term_ids[1:], all=True)
     not_live = tagged.filter(object_id__in=not_live_ids)
-    not_live_count = Subquery(
-        not_live.values_list(count_tagged(tag_ids)), output_field=IntegerField()
-    )
     if len(tag_ids) == 1:
-        # One tag's articles, live or not, are its tally: the database keeps it.
-        tally = ArticleTally.objects.filter(scope=ArticleTally.Scope.TAG, subject__in=tag_ids)
-        # An aggregate without GROUP BY: one row, even with no tally row yet.
-        return tally.values_list(
-            RawSQL("COALESCE(SUM(articles), 0)", (), output_field=IntegerField()),
-            not_live_count,
-            highest_article_pk(),
+        all_tagged = tag_tally(tag_ids[0])
+    else:
+        all_tagged = Subquery(
+            tagged.values_list(count_tagged(tag_ids)), output_field=IntegerField()
         )
-    return tagged.values_list(count_tagged(tag_ids), not_live_count, highest_article_pk())
+    # An aggregate without GROUP BY: one row, even for tags on no article.
+    return not_live.values_list(all_tagged, count_tagged(tag_ids), highest_article_pk())
 
 
 def latest_first_is_cheaper(stop: int, tagged: int, articles: int) -> bool:

@@ -34,7 +34,7 @@ from .metadata import lead_image_url
 from .models import NEWEST_FIRST, Article, Source, to_base36
 from .pagecache import cache_epoch, max_age_until
 from .prepared import PreparedQuery
-from .tagging import ArticleTags, tagged_items, tags_from_json
+from .tagging import ArticleTags, tags_from_json
 
 # How many items a feed lists (NEWSROOM_FEED_SIZE): read once, since the entries
 # queries are prepared with it.
@@ -128,11 +128,10 @@ _TAGGED_NEWEST_FIRST = _entries_of(cards.tagged_from_latest)
 _FROM_SOURCE = _entries_of(cards.from_source)
 
 
-def _feed_tag(content_type_id: int, slug: str) -> QuerySet:
+def _feed_tag(slug: str) -> QuerySet:
     """The tag with this slug, with what choosing how to read its feed needs (see
     ``cards.tag_size``), in the query that finds it."""
-    tag_rows = tagged_items(content_type_id, tag_id=OuterRef("pk"))
-    size = cards.tag_size(tag_rows)
+    size = cards.tag_size(OuterRef("pk"))
     return Tag.objects.filter(slug=slug).annotate(**size).values_list(*TAG_FIELDS, *size)
 
 
@@ -141,8 +140,7 @@ _FEED_TAG = PreparedQuery(_feed_tag)
 
 def feed_tag(slug: str) -> Tag:
     """The tag with this slug, its ``tagged`` and ``articles`` counts set, or a 404."""
-    content_type_id = ContentType.objects.get_for_model(Article).pk
-    rows = _FEED_TAG.rows(content_type_id=content_type_id, slug=slug)
+    rows = _FEED_TAG.rows(slug=slug)
     if not rows:
         raise Http404("No such tag")
     *fields, tagged, articles = rows[0]
