@@ -1,35 +1,43 @@
 """What an article page shows around the article: related articles and its neighbours.
 
-Both come from live articles only, and each costs exactly one query whatever the
-number of tags, so the article page stays within its query budget.
+Both come from live articles only. They are columns of the query that reads the
+article (:func:`around_columns`, used by ``lookup.live_article``): subqueries that
+refer to the article's own row, each returning its teasers as JSON. The page costs
+one query for the article, its tags, its neighbours and its related articles,
+whatever the number of tags; on PostgreSQL every query saved is a round trip, which
+cost more than any of these subqueries takes to run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import datetime as dt
+import json
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
     Case,
     Exists,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
 from django.utils import timezone
+from taggit.models import TaggedItem
 
 from .models import NEWEST_FIRST, Article
 from .prepared import PreparedQuery
-from .tagging import tagged_items
 
 RELATED_LIMIT = 5
-TEASER_FIELDS = ("number", "title", "path", "publish_at", "source__name", "source__slug")
+# The columns of a teaser, in the order of Teaser's fields, as the JSON lists them.
+TEASER_COLUMNS = ("number", "title", "path", "publish_at", "source__name", "source__slug")
 
 
 @dataclass(frozen=True)
@@ -39,35 +47,111 @@ class Teaser:
     number: int
     title: str
     path: str
-    publish_at: datetime
+    publish_at: dt.datetime
     source_name: str
     source_slug: str
 
 
 @dataclass(frozen=True)
-class Neighbours:
-    previous: Teaser | None
-    next: Teaser | None
+class Around:
+    """The live articles around one article: just before and after it in time, and up
+    to five related ones (sharing a tag first, then the source's, each newest first)."""
+
+    previous: Teaser | None = None
+    next: Teaser | None = None
+    related: list[Teaser] = field(default_factory=list)
 
 
-def _related_by_source(article_id: int, source_id: int, now: datetime) -> QuerySet:
-    live = Article.objects.live(now).exclude(pk=article_id)
-    same_source = live.filter(source_id=source_id).order_by(*NEWEST_FIRST)
-    return same_source.values_list(*TEASER_FIELDS)[:RELATED_LIMIT]
+class TeaserRows(Func):
+    """The rows of a teaser query (``TEASER_COLUMNS``, then a rank) as JSON text,
+    ``[[number, title, path, publish_at, source name, source slug, rank], ...]``, in no
+    set order. It aggregates over the query as a derived table, so the query keeps its
+    own ORDER BY and LIMIT."""
+
+    output_field = TextField()
+    arity = 1
+    columns = ", ".join(f'row."{name}"' for name in (*TEASER_COLUMNS, "rank"))
+    template = f"(SELECT json_group_array(json_array({columns})) FROM %(expressions)s AS row)"
+    template_postgresql = (
+        f"(SELECT COALESCE(json_agg(json_build_array({columns})), '[]')::text"
+        " FROM %(expressions)s AS row)"
+    )
+
+    def __init__(self, queryset: QuerySet, limit: int) -> None:
+        super().__init__(Subquery(queryset.values(*TEASER_COLUMNS, "rank")[:limit]))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=self.template_postgresql, **extra)
 
 
-def _related_by_tag_or_source(
-    article_id: int, source_id: int, now: datetime, content_type_id: int, tag_ids: list[int]
-) -> QuerySet:
-    live = Article.objects.live(now).exclude(pk=article_id)
-    same_source = (live.filter(source_id=source_id).order_by(*NEWEST_FIRST).values("pk"))[
-        :RELATED_LIMIT
-    ]
-    tagged = tagged_items(content_type_id, tag_id__in=tag_ids)
-    same_tag = (tagged.exclude(object_id=article_id).order_by("-object_id").values("object_id"))[
-        : 4 * RELATED_LIMIT
-    ]
-    if connection.features.supports_slicing_ordering_in_compound:
+def around_columns(now: dt.datetime) -> tuple[TeaserRows, TeaserRows, TeaserRows]:
+    """Three columns for a query of articles: the previous article, the next one and
+    the related ones of each row, as :class:`TeaserRows` JSON (:func:`around_from_json`
+    reads them). ``now`` decides which articles are live."""
+    return _neighbour(now, older=True), _neighbour(now, older=False), _related(now)
+
+
+def around_from_json(previous: str, following: str, related: str) -> Around:
+    """The :class:`Around` of the three JSON texts of :func:`around_columns`."""
+    ranked = sorted(_teaser_rows(related), key=lambda row: (row[-1], _newest_first(row)))
+    return Around(
+        previous=next(iter(_teasers(previous)), None),
+        next=next(iter(_teasers(following)), None),
+        related=[Teaser(*row[:-1]) for row in ranked],
+    )
+
+
+def _neighbour(now: dt.datetime, older: bool) -> TeaserRows:
+    """The live article just before (``older``) or just after the outer row in time.
+
+    Ties on the publish time are broken by number, the same order listings use. The
+    bound on ``publish_at`` comes before the liveness filter because SQLite scans the
+    index range of the first bound it finds, and ``publish_at <= now`` would make it
+    walk the whole past.
+    """
+    when, number = OuterRef("publish_at"), OuterRef("number")
+    if older:
+        side = Article.objects.filter(publish_at__lte=when).live(now)
+        side = side.filter(Q(publish_at__lt=when) | Q(number__lt=number))
+        side = side.order_by(*NEWEST_FIRST)
+    else:
+        side = Article.objects.filter(publish_at__gte=when).live(now)
+        side = side.filter(Q(publish_at__gt=when) | Q(number__gt=number))
+        side = side.order_by("publish_at", "number")
+    return TeaserRows(side.annotate(rank=Value(0)), 1)
+
+
+def _related(now: dt.datetime) -> TeaserRows:
+    """Up to five live articles sharing a tag or the source with the outer row.
+
+    Those sharing a tag come first (rank 0), then the source's (rank 1), each newest
+    first. Both sets of candidates are bounded index scans, so the query costs the
+    same for a rare tag as for a popular one: the five newest of the source, and the
+    twenty most recently tagged articles of the same tags (by tagging row, newest id
+    first). A single scan of all live articles "tagged or same source" is fast for
+    popular tags but reads the whole table for a rare tag of a small source.
+    """
+    # The related rows are a subquery of the article's query. The candidates' queries
+    # sit one level below them on PostgreSQL (the parts of a UNION in an IN) and two on
+    # SQLite (in an IN in an IN), so they reach the article through that many
+    # OuterRefs, and one more from a subquery of theirs.
+    compound = connection.features.supports_slicing_ordering_in_compound
+    depth = 2 if compound else 3
+    article_id = _outer("pk", depth)
+    same_source = (
+        Article.objects.live(now)
+        .exclude(pk=article_id)
+        .filter(source_id=_outer("source_id", depth))
+        .order_by(*NEWEST_FIRST)
+        .values("pk")
+    )[:RELATED_LIMIT]
+    same_tag = (
+        _tagged_like(_outer("pk", depth + 1))
+        .exclude(object_id=article_id)
+        .order_by("-object_id")
+        .values("object_id")
+    )[: 4 * RELATED_LIMIT]
+    if compound:
         # PostgreSQL: one IN over a UNION becomes a semi-join; an OR of two INs would
         # make it test every article.
         candidates = Q(pk__in=same_source.union(same_tag, all=True))
@@ -76,76 +160,72 @@ def _related_by_tag_or_source(
         # as the OR stands alone in its own subquery.
         either = Article.objects.filter(Q(pk__in=same_source) | Q(pk__in=same_tag))
         candidates = Q(pk__in=either.values("pk"))
-    shares_tag = Exists(tagged.filter(object_id=OuterRef("pk")))
+    shares_tag = Exists(_tagged_like(_outer("pk", 3)).filter(object_id=OuterRef("pk")))
     rank = Case(When(shares_tag, then=Value(0)), default=Value(1), output_field=IntegerField())
+    live = Article.objects.live(now).exclude(pk=OuterRef("pk"))
     found = live.filter(candidates).annotate(rank=rank).order_by("rank", *NEWEST_FIRST)
-    return found.values_list(*TEASER_FIELDS)[:RELATED_LIMIT]
+    return TeaserRows(found, RELATED_LIMIT)
 
 
-_RELATED_BY_SOURCE = PreparedQuery(_related_by_source)
-_RELATED_BY_TAG_OR_SOURCE = PreparedQuery(_related_by_tag_or_source)
+def _tagged_like(article_id: OuterRef) -> QuerySet:
+    """Rows tagging an article with any tag of the article ``article_id`` refers to
+    (from inside an EXISTS of these rows: one level more than they are).
 
-
-def related_articles(article: Article) -> list[Teaser]:
-    """Up to five live articles sharing a tag or the source with ``article``.
-
-    Those sharing a tag come first, then the source's, each newest first. Both sets of
-    candidates are bounded index scans, so the one query costs the same for a rare
-    tag as for a popular one: the five newest of the source, and the twenty most
-    recently tagged articles of the same tags (by tagging row, newest id first). A
-    single scan of all live articles "tagged or same source" is fast for popular tags
-    but reads the whole table for a rare tag of a small source.
+    Each row is checked with one probe of taggit's unique index (content type, article,
+    tag). A list of the article's tags, ``tag_id IN (...)``, would refer to the article
+    too, and SQLite builds a correlated list again for every row it tests.
     """
-    values = {"article_id": article.pk, "source_id": article.source_id, "now": timezone.now()}
-    tag_ids = [tag.pk for tag in article.tags.all()]
-    if tag_ids:
-        content_type_id = ContentType.objects.get_for_model(Article).pk
-        rows = _RELATED_BY_TAG_OR_SOURCE.rows(
-            **values, content_type_id=content_type_id, tag_ids=tag_ids
-        )
-    else:
-        rows = _RELATED_BY_SOURCE.rows(**values)
-    return [Teaser(*row) for row in rows]
-
-
-def _neighbours(when: datetime, number: int, now: datetime) -> QuerySet:
-    older = (
-        Article.objects.filter(publish_at__lte=when)
-        .live(now)
-        .filter(Q(publish_at__lt=when) | Q(number__lt=number))
-        .order_by(*NEWEST_FIRST)
-        .values("pk")[:1]
+    article_type = Subquery(
+        ContentType.objects.filter(app_label="articles", model="article").values("pk")
     )
-    newer = (
-        Article.objects.filter(publish_at__gte=when)
-        .live(now)
-        .filter(Q(publish_at__gt=when) | Q(number__gt=number))
-        .order_by("publish_at", "number")
-        .values("pk")[:1]
+    its_tag = TaggedItem.objects.filter(
+        content_type_id=article_type, object_id=article_id, tag_id=OuterRef("tag_id")
     )
-    either = Article.objects.filter(Q(pk=Subquery(older)) | Q(pk=Subquery(newer)))
-    return either.values_list(*TEASER_FIELDS)
+    return TaggedItem.objects.filter(content_type_id=article_type).filter(Exists(its_tag))
 
 
-_NEIGHBOURS = PreparedQuery(_neighbours)
+def _outer(name: str, levels: int) -> OuterRef:
+    """A reference to column ``name`` of the query ``levels`` levels out."""
+    reference = name
+    for _ in range(levels):
+        reference = OuterRef(reference)
+    return reference
 
 
-def neighbours(article: Article) -> Neighbours:
-    """The live articles just before and just after ``article`` in time, in one query.
+def _teaser_rows(text: str | None) -> list[list]:
+    rows = json.loads(text) if text else []
+    for row in rows:
+        row[3] = _moment(row[3])
+    return rows
 
-    Ties on the publish time are broken by number, the same order listings use. Each
-    side is a scalar subquery (one index probe); the bound on ``publish_at`` comes
-    before the liveness filter because SQLite scans the index range of the first
-    bound it finds, and ``publish_at <= now`` would make it walk the whole past.
-    """
-    if article.publish_at is None:
-        return Neighbours(None, None)
-    when, number = article.publish_at, article.number
-    previous = following = None
-    for row in _NEIGHBOURS.rows(when=when, number=number, now=timezone.now()):
-        other = Teaser(*row)
-        if (other.publish_at, other.number) < (when, number):
-            previous = other
-        else:
-            following = other
-    return Neighbours(previous, following)
+
+def _teasers(text: str | None) -> list[Teaser]:
+    return [Teaser(*row[:-1]) for row in _teaser_rows(text)]
+
+
+def _moment(text: str) -> dt.datetime:
+    """A publish time as JSON gives it: ISO 8601 with an offset from PostgreSQL, the
+    stored UTC text without one from SQLite."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _newest_first(row: list) -> tuple[float, int]:
+    return -row[3].timestamp(), -row[0]
+
+
+def _around_of(article_id: int, now: dt.datetime) -> QuerySet:
+    return Article.objects.filter(pk=article_id).values_list(*around_columns(now))
+
+
+_AROUND_OF = PreparedQuery(_around_of)
+
+
+def around(article: Article) -> Around:
+    """What is around ``article`` on its page: read with the article when it is live
+    (``lookup.live_article``), in a query of its own for a staff preview."""
+    known = getattr(article, "around", None)
+    if known is not None:
+        return known
+    rows = _AROUND_OF.rows(article_id=article.pk, now=timezone.now())
+    return around_from_json(*rows[0]) if rows else Around()

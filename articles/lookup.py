@@ -1,5 +1,5 @@
-"""The public pages' lookups: one live article by number, with its source and tags (one
-query), and a tag or source by slug.
+"""The public pages' lookups: one live article by number, with its source, its tags and
+what its page shows around it (one query), and a tag or source by slug.
 
 Each is prepared once per process (see prepared.py): building and compiling the
 query cost more than running it. The article lookup reads only what a page shows:
@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from taggit.models import Tag
 
+from .around import around_columns, around_from_json
 from .models import WIRE_FILE_FIELDS, Article, Source
 from .prepared import PreparedQuery
 from .tagging import ArticleTags, prefetch_tags, tags_from_json
@@ -28,7 +29,12 @@ def _live_by_number(number: int, now) -> QuerySet:
     return (
         Article.objects.live(now)
         .filter(number=number)
-        .values_list(*ARTICLE_FIELDS, *(f"source__{name}" for name in SOURCE_FIELDS), ArticleTags())
+        .values_list(
+            *ARTICLE_FIELDS,
+            *(f"source__{name}" for name in SOURCE_FIELDS),
+            ArticleTags(),
+            *around_columns(now),
+        )
     )
 
 
@@ -36,17 +42,19 @@ _LIVE_BY_NUMBER = PreparedQuery(_live_by_number)
 
 
 def live_article(number: int) -> Article | None:
-    """The live article numbered ``number``, its source and tags loaded (one query)."""
+    """The live article numbered ``number`` (one query), its source and tags loaded, and
+    its neighbours and related articles in ``article.around`` (see around.py)."""
     rows = _LIVE_BY_NUMBER.rows(number=int(number), now=timezone.now())
     if not rows:
         return None
-    *row, tags = rows[0]
+    *row, tags, previous, following, related = rows[0]
     split = len(ARTICLE_FIELDS)
     article = Article.from_db("default", ARTICLE_FIELDS, row[:split])
     article.source = Source.from_db("default", SOURCE_FIELDS, row[split:])
     prefetch_tags(
         article, [Tag(id=pk, name=name, slug=slug) for pk, name, slug in tags_from_json(tags)]
     )
+    article.around = around_from_json(previous, following, related)
     return article
 
 

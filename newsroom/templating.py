@@ -63,8 +63,7 @@ def environment(**options: Any) -> jinja2.Environment:
         article_cards=markup.article_cards,
         search_result_cards=markup.search_result_cards,
         article_metadata=markup.article_metadata,
-        neighbours=around.neighbours,
-        related_articles=around.related_articles,
+        around=around.around,
     )
     env.filters.update(
         date=date,

@@ -8,8 +8,6 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from articles.models import Article
@@ -349,26 +347,6 @@ def test_editor_preview_redirects_to_the_canonical_path_too(client, editor):
     response = client.get(article.path + "-x")
     assert response.status_code == 301
     assert response["Location"] == article.path
-
-
-# What it costs -------------------------------------------------------------------------
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
-
-
-def test_article_page_query_count_does_not_grow_with_tags(client, django_assert_max_num_queries):
-    few = make_article(title="One tag", tags=["solo"])
-    many = make_article(title="Thirty tags", tags=[f"tag {n}" for n in range(30)])
-    # The article with its source and tags, related articles, previous and next.
-    with django_assert_max_num_queries(3):
-        client.get(few.path)
-    with django_assert_max_num_queries(3):
-        client.get(many.path)
-    assert count_queries(client, few.path) == count_queries(client, many.path)
 
 
 def test_wire_path_with_a_unicode_slug_is_served_and_redirected_to(client):
