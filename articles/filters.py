@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
 from django.db.models import Exists, OuterRef, QuerySet
 from django.forms.boundfield import BoundField
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -243,12 +243,66 @@ class FilterBoundField(BoundField):
         return f'<input type="{kind}" name="{name}"{value_attr}{attributes_html(attrs)}>'
 
 
+class RenderedFields:
+    """The filter form's fields as HTML, by everything that decides them.
+
+    The markup of the fields is a function of the submitted values, the sources
+    offered and the language, and of nothing else: the fields themselves never change.
+    Most requests submit the same few values (none at all, or a page number), so each
+    combination is rendered once per process; the sources are read on every request,
+    so a source that goes live or stops being live changes the key, never a stale
+    page. At most ``size`` combinations are kept; when full, it starts again.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._html: dict[tuple, SafeString] = {}
+
+    def of(self, form: ArticleFilterForm) -> SafeString:
+        key = (
+            translation.get_language(),
+            tuple(form.fields["source"].rows.values()),
+            tuple((name, _submitted(form.data, name)) for name in form.fields if name in form.data),
+        )
+        html = self._html.get(key)
+        if html is None:
+            if len(self._html) >= self._size:
+                self._html.clear()
+            html = self._html[key] = _fields_html(form)
+        return html
+
+
+def _submitted(data, name: str) -> tuple:
+    """Every value submitted for ``name`` (a query string may repeat it)."""
+    return tuple(data.getlist(name)) if hasattr(data, "getlist") else (data[name],)
+
+
+def _submitted(data, name: str) -> tuple:
+    """Every value submitted for ``name`` (a query string may repeat it)."""
+    return tuple(data.getlist(name)) if hasattr(data, "getlist") else (data[name],)
+
+
+def _fields_html(form: ArticleFilterForm) -> SafeString:
+    return mark_safe(
+        "".join(
+            f'<div class="field field-{field.name}{" has-error" if field.errors else ""}">'
+            f"{field.as_field_group()}</div>"
+            for field in form
+        )
+    )
+
+
 class ArticleFilterForm(forms.Form):
     bound_field_class = FilterBoundField
+    rendered_fields = RenderedFields()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"].offer(LIVE_SOURCE_ROWS.rows(now=timezone.now()))
+
+    def fields_html(self) -> SafeString:
+        """Every field's label, help, errors and control, each in its ``div.field``."""
+        return self.rendered_fields.of(self)
 
     def clean_per_page(self) -> int | None:
         """Page sizes above the cap are served at the cap rather than refused."""

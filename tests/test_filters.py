@@ -72,6 +72,26 @@ def test_source_choices_name_only_sources_with_live_articles(client):
     assert bad.status_code == 400
 
 
+def source_options(response) -> list[str]:
+    select = parse(response).find(".//select[@name='source']")
+    return [option.text for option in select.iter("option") if option.get("value")]
+
+
+def test_the_form_shown_follows_the_live_sources_and_the_values_of_each_request(client):
+    """The rendered fields are reused for the same sources and values, never for others."""
+    make_article(source=make_source("Acme Wire"))
+    scheduled = make_article(source=make_source("Beta Wire"), state="scheduled")
+    assert source_options(client.get(URL)) == ["Acme Wire"]
+    Article.objects.filter(pk=scheduled.pk).update(publish_at=timezone.now())
+    assert source_options(client.get(URL)) == ["Acme Wire", "Beta Wire"]
+
+    wrong = parse(client.get(URL, {"published_after": "2024-13-01"}))
+    right = parse(client.get(URL, {"published_after": "2024-12-01"}))
+    assert wrong.find(".//div[@class='field field-published_after has-error']") is not None
+    assert right.find(".//div[@class='field field-published_after has-error']") is None
+    assert right.find(".//input[@name='published_after']").get("value") == "2024-12-01"
+
+
 def test_filter_by_several_tags_matches_any_once(client):
     make_article(title="Energy", tags=["energy"])
     make_article(title="Mining", tags=["mining"])
