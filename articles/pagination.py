@@ -49,10 +49,22 @@ def paginate(
     *,
     allow_empty: bool = True,
 ) -> Page:
-    """The requested page with a count; ``allow_empty=False`` makes an empty list a 404."""
+    """The requested page with a count; ``allow_empty=False`` makes an empty list a 404.
+
+    A listing that reads a page with its count in one query (``counted_slice``) is
+    read so; only an empty page, past the end or of an empty listing, counts apart.
+    """
     paginator = Paginator(queryset, page_size(per_page), allow_empty_first_page=allow_empty)
+    number = page_number(request)
+    counted_slice = getattr(queryset, "counted_slice", None)
+    if counted_slice is not None:
+        start = (number - 1) * paginator.per_page
+        found = counted_slice(start, start + paginator.per_page)
+        if found is not None:
+            items, paginator.count = found  # count is a cached_property: this sets it
+            return Page(items, number, paginator)
     try:
-        return paginator.page(page_number(request))
+        return paginator.page(number)
     except InvalidPage as error:  # EmptyPage
         raise Http404("No such page") from error
 

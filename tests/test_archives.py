@@ -101,7 +101,7 @@ def _queries(client, url: str, count: int) -> int:
 
 
 @pytest.mark.parametrize(
-    ("url", "limit"), [("/archive/", 3), ("/archive/2024/", 1), ("/archive/2024/01/", 2)]
+    ("url", "limit"), [("/archive/", 3), ("/archive/2024/", 1), ("/archive/2024/01/", 1)]
 )
 def test_query_count_does_not_grow_with_the_articles(client, url, limit):
     few, many = _queries(client, url, 5), _queries(client, url, 40)

@@ -58,6 +58,25 @@ def test_each_listing_counts_and_lists_only_live_articles(every_state):
         assert titles(card_list) == ["The live one"]
 
 
+@pytest.mark.parametrize("listing", ["FROM_SOURCE", "PUBLISHED_BETWEEN"])
+def test_a_page_read_with_its_count_is_the_page_and_count_read_apart(every_state, listing):
+    source = every_state["live"].source
+    now = timezone.now()
+    for hours in range(4):
+        make_article(title=f"{hours}h", source=source, publish_at=now - dt.timedelta(hours=hours))
+    values = {
+        "FROM_SOURCE": {"source_id": source.pk},
+        "PUBLISHED_BETWEEN": {"start": now - dt.timedelta(days=3), "end": now + dt.timedelta(1)},
+    }[listing]
+    card_list = getattr(cards, listing).cards(**values)
+    assert card_list.count() == 5  # four and the live one of every_state; none not live
+    for start, stop in [(0, 2), (2, 4), (4, 6)]:
+        page, count = card_list.counted_slice(start, stop)
+        assert [card.title for card in page] == titles(card_list, start, stop)
+        assert count == 5
+    assert card_list.counted_slice(5, 7) is None  # past the end: only a count tells
+
+
 @pytest.mark.parametrize("url", LISTINGS)
 def test_a_scheduled_article_appears_when_its_time_comes(client, every_state, url):
     scheduled = every_state["scheduled"]
@@ -146,7 +165,7 @@ def test_slices_are_newest_first_and_any_slice_can_be_read_once_the_prepared_are
     assert titles(card_list, 5, 8) == ["5 hours ago"]
     assert titles(card_list, 3, 3) == []
     assert titles(card_list, 0, 1) == ["0 hours ago"]
-    assert list(latest._slices) == [(0, 2), (2, 5)]  # the first two stay prepared
+    assert list(latest._slices) == [(0, 2, False), (2, 5, False)]  # the first two stay
 
 
 def test_a_card_escapes_what_it_shows(settings):
