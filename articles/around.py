@@ -105,11 +105,14 @@ def _neighbour(now: dt.datetime, older: bool) -> TeaserRows:
     """The live article just before (``older``) or just after the outer row in time.
 
     Ties on the publish time are broken by number, the same order listings use. The
-    bound on ``publish_at`` comes before the liveness filter because SQLite scans the
-    index range of the first bound it finds, and ``publish_at <= now`` would make it
-    walk the whole past.
+    neighbour's id is found alone, a walk of the live index that stops at the first
+    live article, and only then joined to its source: with the join inside the walk,
+    SQLite may walk each source's articles in turn. The bound on ``publish_at`` comes
+    before the liveness filter because SQLite scans the index range of the first bound
+    it finds, and ``publish_at <= now`` would make it walk the whole past.
     """
-    when, number = OuterRef("publish_at"), OuterRef("number")
+    # The walk is a subquery of the teaser's query, itself a subquery of the article's.
+    when, number = OuterRef(OuterRef("publish_at")), OuterRef(OuterRef("number"))
     if older:
         side = Article.objects.filter(publish_at__lte=when).live(now)
         side = side.filter(Q(publish_at__lt=when) | Q(number__lt=number))
@@ -118,7 +121,8 @@ def _neighbour(now: dt.datetime, older: bool) -> TeaserRows:
         side = Article.objects.filter(publish_at__gte=when).live(now)
         side = side.filter(Q(publish_at__gt=when) | Q(number__gt=number))
         side = side.order_by("publish_at", "number")
-    return TeaserRows(side.annotate(rank=Value(0)), 1)
+    nearest = Article.objects.filter(pk=Subquery(side.values("pk")[:1]))
+    return TeaserRows(nearest.annotate(rank=Value(0)), 1)
 
 
 def _related(now: dt.datetime) -> TeaserRows:
