@@ -29,7 +29,7 @@ from .cards import (
 )
 from .filters import FIRST_DAY, LAST_DAY, ArticleFilter, end_of_day, start_of_day
 from .links import absolute_url
-from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
+from .lookup import source_by_slug, tag_ids_by_slugs, tag_listing
 from .models import NEWEST_FIRST, Article, not_live_terms
 from .pagination import paginate
 from .prepared import PreparedQuery
@@ -136,8 +136,7 @@ def canonical_filters(filterset: ArticleFilter) -> dict:
 
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tag = tag_by_slug(slug)
-    articles = TAGGED.cards(tag_ids=[tag.id])
+    tag, articles = tag_listing(slug)
     return render_listing(request, "articles/tag_detail.html", articles, tag=tag)
 
 

@@ -284,15 +284,27 @@ def count_tagged(tag_ids: list[int]) -> Func | RawSQL:
     )
 
 
-def _tag_counts(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:
-    tagged = tagged_items(content_type_id, tag_id__in=tag_ids).order_by()
+def _not_live_rows(now: dt.datetime, tagged: QuerySet) -> QuerySet:
+    """Those of the tagging rows ``tagged`` whose article is not live at ``now``."""
     # The not-live terms as a UNION, each an index range: for their OR, SQLite
     # reads the whole table.
     term_ids = [
         Article.objects.order_by().filter(term).values("pk") for term in not_live_terms(now)
     ]
-    not_live_ids = term_ids[0].union(*term_ids[1:], all=True)
-    not_live = tagged.filter(object_id__in=not_live_ids)
+    return tagged.filter(object_id__in=term_ids[0].union(*term_ids[1:], all=True))
+
+
+def tag_counts(now: dt.datetime, content_type_id: int, tag_id: OuterRef) -> dict:
+    """:class:`TagCounts`' fields for the one tag ``tag_id`` refers to, as annotations
+    of the query that finds the tag: a tag page reads its tag and counts at once."""
+    tagged = tagged_items(content_type_id, tag_id=tag_id).order_by()
+    not_live = Subquery(_not_live_rows(now, tagged).values_list(count_all()))
+    return {"tagged": tag_tally(tag_id), "not_live": not_live, "articles": highest_article_pk()}
+
+
+def _tag_counts(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:
+    tagged = tagged_items(content_type_id, tag_id__in=tag_ids).order_by()
+    not_live = _not_live_rows(now, tagged)
     if len(tag_ids) == 1:
         all_tagged = tag_tally(tag_ids[0])
     else:
@@ -346,16 +358,26 @@ class TagListing:
         self._from_tag_rows = Listing(tagged_from_tag_rows)
         self._from_latest = Listing(tagged_from_latest)
 
-    def cards(self, tag_ids: list[int]) -> CardList:
-        """The listing of the articles with any of ``tag_ids`` (ids of existing tags)."""
+    def cards(
+        self, tag_ids: list[int], known: tuple[TagCounts, dt.datetime] | None = None
+    ) -> CardList:
+        """The listing of the articles with any of ``tag_ids`` (ids of existing tags).
+
+        ``known``: the counts, and the moment they were read at, when the caller read
+        them already (``lookup.tag_listing``, with the tag); the pages are then read
+        at that same moment.
+        """
+        now = known[1] if known else timezone.now()
         values = {
-            "now": timezone.now(),
+            "now": now,
             "content_type_id": ContentType.objects.get_for_model(Article).pk,
             "tag_ids": sorted(set(tag_ids)),
         }
 
         @cache
         def counts() -> TagCounts:
+            if known:
+                return known[0]
             return TagCounts(*self._counts.rows(**values)[0])
 
         def rows(first: int, stop: int) -> list[tuple]:

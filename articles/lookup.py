@@ -1,5 +1,6 @@
 """The public pages' lookups: one live article by number, with its source, its tags and
-what its page shows around it (one query), and a tag or source by slug.
+what its page shows around it (one query); a tag by slug with its listing's counts (one
+query); a source by slug.
 
 Each is prepared once per process (see prepared.py): building and compiling the
 query cost more than running it. The article lookup reads only what a page shows:
@@ -9,11 +10,13 @@ size of the body.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from taggit.models import Tag
 
+from . import cards
 from .around import around_columns, around_from_json
 from .models import WIRE_FILE_FIELDS, Article, Source
 from .prepared import PreparedQuery
@@ -59,7 +62,30 @@ def live_article(number: int) -> Article | None:
 
 
 TAG_FIELDS = ("id", "name", "slug")
-_TAG_BY_SLUG = PreparedQuery(lambda slug: Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS))
+
+
+def _tag_with_counts(slug: str, now, content_type_id: int) -> QuerySet:
+    counts = cards.tag_counts(now, content_type_id, OuterRef("pk"))
+    return Tag.objects.filter(slug=slug).annotate(**counts).values_list(*TAG_FIELDS, *counts)
+
+
+_TAG_WITH_COUNTS = PreparedQuery(_tag_with_counts)
+
+
+def tag_listing(slug: str) -> tuple[Tag, cards.CardList]:
+    """The tag with this slug and the listing of its live articles, or a 404. The tag
+    and the counts its listing needs are one query; a page of it is one more."""
+    now = timezone.now()
+    content_type_id = ContentType.objects.get_for_model(Article).pk
+    rows = _TAG_WITH_COUNTS.rows(slug=slug, now=now, content_type_id=content_type_id)
+    if not rows:
+        raise Http404("No such tag")
+    *fields, tagged, not_live, articles = rows[0]
+    counts = cards.TagCounts(tagged=tagged, not_live=not_live, articles=articles)
+    tag = Tag.from_db("default", TAG_FIELDS, fields)
+    return tag, cards.TAGGED.cards(tag_ids=[tag.id], known=(counts, now))
+
+
 _SOURCE_BY_SLUG = PreparedQuery(
     lambda slug: Source.objects.filter(slug=slug).values_list(*SOURCE_FIELDS)
 )
@@ -73,14 +99,6 @@ _TAG_IDS_BY_SLUGS = PreparedQuery(
 def tag_ids_by_slugs(slugs: list[str]) -> list[int]:
     """The ids of the tags with these slugs; a slug no tag has is left out."""
     return [pk for (pk,) in _TAG_IDS_BY_SLUGS.rows(slugs=list(slugs))] if slugs else []
-
-
-def tag_by_slug(slug: str) -> Tag:
-    """The tag with this slug, or a 404."""
-    rows = _TAG_BY_SLUG.rows(slug=slug)
-    if not rows:
-        raise Http404("No such tag")
-    return Tag.from_db("default", TAG_FIELDS, rows[0])
 
 
 def source_by_slug(slug: str) -> Source:

@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone
 
-from articles import cards, formatting
+from articles import cards, formatting, lookup
 from articles.cards import (
     FROM_SOURCE,
     LATEST,
@@ -84,6 +84,19 @@ def test_a_scheduled_article_appears_when_its_time_comes(client, every_state, ur
     with at(scheduled.publish_at + dt.timedelta(seconds=1)):
         assert b"The scheduled one" in client.get(url).content
     assert b"The scheduled one" not in client.get(url).content
+
+
+def test_the_counts_read_with_the_tag_are_those_of_its_listing(
+    every_state, django_assert_num_queries
+):
+    make_article(title="Another", tags=["energy", "mining"])
+    make_article(title="Mining only", tags=["mining"])
+    tag_id = every_state["live"].tags.get().id
+    with django_assert_num_queries(2):  # the tag with its counts; a page
+        tag, card_list = lookup.tag_listing("energy")
+        assert titles(card_list) == ["Another", "The live one"]
+    assert (tag.id, tag.name) == (tag_id, "energy")
+    assert card_list.count() == TAGGED.cards(tag_ids=[tag_id]).count() == 2
 
 
 @pytest.mark.parametrize("row_lookup_cost", [0, 10**9], ids=["tag rows", "latest first"])
