@@ -27,7 +27,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import NEWEST_FIRST, Article, ArticleTally, not_live_terms
+from .models import NEWEST_FIRST, Article, ArticleTally, TaggedArticle, not_live_terms
 from .prepared import PreparedQuery
 from .tagging import ArticleTags, tagged_items, tags_from_json
 
@@ -187,7 +187,7 @@ class Listing:
         # The page's ids first, from an index and without the join to the source, then
         # their cards: a join makes SQLite walk each source's articles in turn, and an
         # OFFSET skips index entries rather than whole rows.
-        page_ids = self._scope(**values).order_by(*NEWEST_FIRST).values("pk")[first:stop]
+        page_ids = article_ids(self._scope(**values).order_by(*NEWEST_FIRST))[first:stop]
         page = Article.objects.filter(pk__in=page_ids).order_by(*NEWEST_FIRST)
         if counted:
             return card_values(page, SumOfTerms(self._count_terms(**values)))
@@ -219,6 +219,12 @@ class SumOfTerms(Func):
         super().__init__(Subquery(terms))
 
 
+def article_ids(articles: QuerySet) -> QuerySet:
+    """The ids of ``articles`` (a query of articles, or of their ``TaggedArticle``
+    copies) as a query of one column."""
+    return articles.values("article_id" if articles.model is TaggedArticle else "pk")
+
+
 def latest(now: dt.datetime) -> QuerySet:
     return Article.objects.live(now)
 
@@ -241,6 +247,11 @@ def tally_of_all() -> QuerySet:
     return tally.values(n=F("articles"))
 
 
+def tagged_copies(now: dt.datetime, tag_id: int) -> QuerySet:
+    # One tag's live articles, newest first: one range of tagged_article_live_idx.
+    return TaggedArticle.objects.live(now).filter(tag_id=tag_id)
+
+
 def tagged_from_tag_rows(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:
     # pk IN (tagged ids): the database starts from the tags' rows.
     tagged_ids = tagged_items(content_type_id, tag_id__in=tag_ids).values("object_id")
@@ -259,13 +270,6 @@ def tag_tally(tag_id: int | OuterRef) -> Coalesce:
     one."""
     tally = ArticleTally.objects.filter(scope=ArticleTally.Scope.TAG, subject=tag_id)
     return Coalesce(Subquery(tally.values("articles")), 0)
-
-
-def tag_size(tag_id: int | OuterRef) -> dict[str, Coalesce | Subquery]:
-    """Annotations for choosing how to read a tag's articles (:class:`TagCounts`):
-    ``tagged``, how many articles carry it, live or not (:func:`tag_tally`), and
-    ``articles``, about how many articles there are (the highest primary key)."""
-    return {"tagged": tag_tally(tag_id), "articles": highest_article_pk()}
 
 
 def highest_article_pk() -> Subquery:
@@ -323,8 +327,8 @@ def latest_first_is_cheaper(stop: int, tagged: int, articles: int) -> bool:
     tagged one, if the tag is spread over time like the rest; reading the tag's rows
     costs ``tagged`` row lookups and a sort, each lookup about ``ROW_LOOKUP_COST``
     steps of the walk. So a popular tag's first pages walk, a rare tag (or a deep
-    page) reads its own rows. The tag pages, the tag feeds and /articles/?tag= with
-    several tags (``tagged`` then counts the articles with any of them) choose by it.
+    page) reads its own rows. /articles/?tag= with several tags (``tagged`` then counts
+    the articles with any of them) chooses by it; one tag's pages read its copies.
     """
     if not tagged:
         return False
@@ -349,12 +353,14 @@ class TagListing:
     Checking each tagged article's liveness costs a row lookup (about 30 ms for a tag
     on 6,500 of 100,000 articles on SQLite), so the count is the tagged articles minus
     those that are not live, which ``not_live_terms`` finds by index ranges: both
-    counts read indexes only. Pages come from whichever end is cheaper
+    counts read indexes only. One tag's pages are a range of its articles' copies
+    (``TaggedArticle``); several tags' come from whichever end is cheaper
     (:func:`latest_first_is_cheaper`).
     """
 
     def __init__(self) -> None:
         self._counts = PreparedQuery(_tag_counts)
+        self._one_tag = Listing(tagged_copies)
         self._from_tag_rows = Listing(tagged_from_tag_rows)
         self._from_latest = Listing(tagged_from_latest)
 
@@ -383,6 +389,8 @@ class TagListing:
         def rows(first: int, stop: int) -> list[tuple]:
             if not counts().live:
                 return []
+            if len(values["tag_ids"]) == 1:
+                return self._one_tag.rows(first, stop, now=now, tag_id=values["tag_ids"][0])
             cheaper = latest_first_is_cheaper(stop, counts().tagged, counts().articles)
             listing = self._from_latest if cheaper else self._from_tag_rows
             return listing.rows(first, stop, **values)

@@ -106,7 +106,13 @@ def import_wire(
 # stale or missing: related-article queries then took 117 s on PostgreSQL and 10x
 # longer on SQLite. ANALYZE takes about 0.1 s on SQLite at 100,000 articles.
 ANALYZE_AFTER_ROWS = 1000
-ANALYZED_TABLES = ("articles_article", "articles_source", "taggit_tag", "taggit_taggeditem")
+ANALYZED_TABLES = (
+    "articles_article",
+    "articles_source",
+    "taggit_tag",
+    "taggit_taggeditem",
+    "articles_taggedarticle",
+)
 # PostgreSQL queues new rows of a GIN index in a pending list, read in full by every
 # search until vacuum merges it. After an import the planner also prices that list so
 # high that it scans the table instead: a search for a rare word took 46 ms at 10,000

@@ -1,0 +1,198 @@
+"""Each article's tags with its liveness columns beside them (``TaggedArticle``): kept by
+the database's triggers, the same as the tables after every kind of write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+from taggit.models import Tag, TaggedItem
+
+from articles.ingest.runner import import_wire, wire_files
+from articles.models import Article, TaggedArticle
+from tests.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+LIVENESS = ("status", "publish_at", "number", "expires_at")
+
+
+def stored() -> set[tuple]:
+    """The copies as the triggers left them."""
+    return set(TaggedArticle.objects.values_list("tag_id", "article_id", *LIVENESS))
+
+
+def expected() -> set[tuple]:
+    """The same rows, read from taggit's rows and the articles."""
+    article_type = ContentType.objects.get_for_model(Article)
+    tagged = TaggedItem.objects.filter(content_type=article_type).values_list("tag_id", "object_id")
+    articles = {row[0]: row[1:] for row in Article.objects.values_list("id", *LIVENESS)}
+    return {(tag_id, pk, *articles[pk]) for tag_id, pk in tagged if pk in articles}
+
+
+def assert_exact() -> None:
+    assert stored() == expected()
+
+
+def test_every_write_path_keeps_the_copies_exact():
+    first = make_article(title="First", tags=["energy", "markets"])
+    second = make_article(title="Second", state="draft", tags=["energy"])
+    make_article(title="Untagged")
+    assert_exact()
+    assert len(stored()) == 3
+
+    source = make_source()
+    bulk = Article.objects.bulk_create(
+        Article(title=f"Bulk {n}", number=900_000 + n, source=source, path=f"/bulk/{n}")
+        for n in range(4)
+    )
+    energy = Tag.objects.get(slug="energy")
+    article_type = ContentType.objects.get_for_model(Article)
+    TaggedItem.objects.bulk_create(
+        TaggedItem(content_type=article_type, object_id=article.pk, tag=energy) for article in bulk
+    )
+    assert_exact()
+
+    first.tags.add("ai")
+    first.tags.remove("markets")
+    second.tags.set(["markets", "ai"])
+    bulk[0].tags.clear()
+    assert_exact()
+
+    # What decides liveness, changed by a save, by a queryset update and by raw SQL.
+    second.status, second.publish_at = Article.Status.PUBLISHED, timezone.now()
+    second.save()
+    Article.objects.filter(pk=first.pk).update(expires_at=timezone.now() + dt.timedelta(days=1))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_article SET status = 'draft' WHERE id = %s", [bulk[1].pk])
+    assert_exact()
+
+    markets = Tag.objects.get(slug="markets")
+    TaggedItem.objects.filter(object_id=second.pk, tag=markets).update(tag=energy)
+    TaggedItem.objects.filter(object_id=bulk[2].pk).update(object_id=bulk[0].pk)
+    assert_exact()
+
+    first.delete()  # its tagged rows go with it
+    Article.objects.filter(pk=bulk[2].pk).delete()
+    with connection.cursor() as cursor:  # a raw delete leaves taggit's rows, not the copies
+        cursor.execute("DELETE FROM articles_article WHERE id = %s", [bulk[3].pk])
+    assert_exact()
+    energy.delete()  # its tagged rows go with it
+    assert_exact()
+
+
+def test_tags_on_other_models_have_no_copy():
+    article = make_article(tags=["energy"])
+    energy = Tag.objects.get(slug="energy")
+    tagged_user = TaggedItem.objects.create(
+        content_object=User.objects.create_user("someone"), tag=energy
+    )
+    assert len(stored()) == 1
+    tagged_user.content_type = ContentType.objects.get_for_model(Article)  # now an article's
+    tagged_user.object_id = make_article(title="Another").pk
+    tagged_user.save()
+    assert len(stored()) == 2
+    assert_exact()
+    tagged_user.content_type = ContentType.objects.get_for_model(User)
+    tagged_user.save()
+    assert {row[1] for row in stored()} == {article.pk}
+    assert_exact()
+
+
+def test_an_import_keeps_the_copies_exact():
+    make_article(title="Written here", tags=["energy"])
+    report = import_wire(wire_files(["tests/data/wire"]))
+    assert report.created
+    assert_exact()
+    assert len(stored()) > 1
+
+
+def test_a_rolled_back_write_leaves_the_copies_as_they_were():
+    article = make_article(tags=["energy"])
+    before = stored()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        article.tags.add("ai")
+        Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+        assert stored() != before
+        raise RuntimeError("the write fails")
+    assert stored() == before
+
+
+def test_live_copies_are_those_of_live_articles():
+    for state in ("live", "draft", "scheduled", "expired"):
+        make_article(title=f"The {state} one", state=state, tags=["energy"])
+    now = timezone.now()
+    live_ids = set(Article.objects.live(now).values_list("pk", flat=True))
+    assert set(TaggedArticle.objects.live(now).values_list("article_id", flat=True)) == live_ids
+    assert len(live_ids) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_starts_copying_again():
+    make_article(tags=["energy", "markets"])
+    call_command("flush", "--no-input", verbosity=0)
+    assert stored() == set()
+    make_article(tags=["energy"])
+    assert_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_copies_the_tags_already_there():
+    make_article(title="Before", tags=["energy", "markets"])
+    call_command("migrate", "articles", "0010", verbosity=0)
+    assert "articles_taggedarticle" not in connection.introspection.table_names()
+    make_article(title="Without triggers", state="draft", tags=["markets"])
+    call_command("migrate", "articles", verbosity=0)
+    assert_exact()
+    assert len(stored()) == 3
+    make_article(title="After", tags=["energy"])
+    assert_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_added_while_its_article_is_published_copies_the_published_article():
+    """The copy reads its article FOR SHARE: the tag waits for the publication to commit
+    and copies the article as published, not as the draft it was when the tag began."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database with concurrent writers (PostgreSQL)")
+    article = make_article(title="Draft", state="draft")
+    published = threading.Event()
+    errors = []
+
+    def publish() -> None:
+        try:
+            with transaction.atomic():
+                Article.objects.filter(pk=article.pk).update(
+                    status=Article.Status.PUBLISHED, publish_at=timezone.now()
+                )
+                published.set()
+                threading.Event().wait(0.5)  # the tag's transaction starts meanwhile
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def tag() -> None:
+        try:
+            published.wait(5)
+            with transaction.atomic():
+                article.tags.add("energy")
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish), threading.Thread(target=tag)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert_exact()
+    assert TaggedArticle.objects.get().status == Article.Status.PUBLISHED
