@@ -140,7 +140,8 @@ def sample_urls(env: dict[str, str]) -> dict[str, tuple[str, str]]:
         "source page": ("listing", f"/sources/{s['source']}/"),
         "archive month": ("listing", f"/archive/{s['year']}/{s['month']:02d}/"),
         "RSS feed": ("listing", "/feed/"),
-        "search": ("listing", "/search/?q=market"),
+        # Search has a latency target, not a ratio (median under 50 ms): search_bench.py.
+        "search": ("search", "/search/?q=market"),
         "QR code (PNG)": ("listing", f"/qr/{s['number']}.png"),
         "floor": ("floor", f"/floor/{s['number']}"),
         "floor, raw SQL": ("floor", f"/floor-sql/{s['number']}"),
@@ -316,6 +317,8 @@ def report(results, database_name: str, articles: int) -> None:
             ratio = rate / floor
         target = f"{must} / {goal}" if must else ""
         verdict = ""
+        if kind == "search":
+            verdict = "(target: median under 50 ms, see search_bench.py)"
         if must and rate:
             verdict = "goal met" if ratio >= goal else "ok" if ratio >= must else "BELOW"
             if kind == "proxy":
