@@ -45,7 +45,11 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 def xml_safe(text: str) -> str:
     """``text`` without the control characters an XML document may not contain."""
-    return XML_INVALID.sub("", text or "")
+    if not text:
+        return ""
+    # Every character XML forbids is unprintable (a control, a surrogate, a
+    # noncharacter): a printable text, as titles, names and links are, needs no scan.
+    return text if text.isprintable() else XML_INVALID.sub("", text)
 
 
 def last_changed(article: Article | FeedEntry) -> dt.datetime:
