@@ -10,8 +10,9 @@ and compiling them with the ORM cost more than running them.
 On SQLite an article's liveness columns lie past its body, often on an overflow page,
 so a query that checks the liveness of thousands of rows one by one is slow (about 3 µs
 a row). Counts and pages are therefore read from indexes that hold those columns
-(``article_live_idx``, ``article_source_live_idx``), and a tag's listing, whose rows
-have no such index, counts what is *not* live instead (see :class:`TagListing`).
+(``article_live_idx``, ``article_source_live_idx``, and for one tag the index of the
+articles' copies beside their tags, ``TaggedArticle``); a tag's count is its tally
+minus what is *not* live (see :class:`TagListing`).
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ class Listing:
     """The live articles of one scope, newest first, as a :class:`CardList`.
 
     ``scope`` receives the values (``now`` and the scope's own, as keyword arguments)
-    and returns the articles to list, starting from ``Article.objects.live(now)``.
+    and returns the articles to list, starting from ``Article.objects.live(now)``, or
+    their copies beside a tag, from ``TaggedArticle.objects.live(now)``.
     ``count_terms``, if given, receives the same values and returns rows of one number
     each, named ``n``, whose sum is the count; by default the scope is counted. Every
     query is prepared, so the values must be ints, datetimes, strings or lists of them.

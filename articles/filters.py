@@ -277,11 +277,6 @@ def _submitted(data, name: str) -> tuple:
     return tuple(data.getlist(name)) if hasattr(data, "getlist") else (data[name],)
 
 
-def _submitted(data, name: str) -> tuple:
-    """Every value submitted for ``name`` (a query string may repeat it)."""
-    return tuple(data.getlist(name)) if hasattr(data, "getlist") else (data[name],)
-
-
 def _fields_html(form: ArticleFilterForm) -> SafeString:
     return mark_safe(
         "".join(
