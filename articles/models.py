@@ -1,9 +1,10 @@
 """Sources and articles.
 
 Liveness is never stored: an article is *live* when it is published, its publish
-time has passed and its expiry time (if any) has not. ``ArticleQuerySet.live()``
-is the one definition every public surface starts from, so scheduling needs no
-cron job: the moment the publish time passes, the article is live everywhere.
+time has passed and its expiry time (if any) has not. ``is_live(now)`` is the one
+definition every public surface starts from (through ``Article.objects.live()``, or
+``TaggedArticle.objects.live()`` for the copies beside the tags), so scheduling needs
+no cron job: the moment the publish time passes, the article is live everywhere.
 """
 
 from __future__ import annotations
