@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -404,6 +405,17 @@ def from_source(now: dt.datetime, source_id: int) -> QuerySet:
     return Article.objects.live(now).filter(source_id=source_id)
 
 
+def _source_count_terms(now: dt.datetime, source_id: int) -> QuerySet:
+    """The source's articles (its tally), then minus each kind that is not live
+    (``not_live_terms``), as :func:`_live_count_terms` counts all articles: each kind
+    is a short range of the source's indexes, where counting the live ones read each
+    one's index entry (0.15 ms for 2,500 articles on SQLite, 0.35 on PostgreSQL)."""
+    tally = ArticleTally.objects.filter(scope=ArticleTally.Scope.SOURCE, subject=source_id)
+    articles = Article.objects.order_by().filter(source_id=source_id)
+    minus = (articles.filter(kind).values(n=count_all("-")) for kind in not_live_terms(now))
+    return tally.values(n=F("articles")).union(*minus, all=True)
+
+
 def _published_between(now: dt.datetime, start: dt.datetime, end: dt.datetime) -> QuerySet:
     # The period's bounds before live()'s: SQLite scans the index range of the first
     # upper bound it finds, and live()'s "published before now" would make a month
@@ -417,5 +429,13 @@ def _published_between(now: dt.datetime, start: dt.datetime, end: dt.datetime) -
 # page with it cost more than the round trip it would save (5 ms generic, 0.9 custom).
 LATEST = Listing(latest, count_terms=_live_count_terms, count_with_page=False)
 TAGGED = TagListing()
-FROM_SOURCE = Listing(from_source)
+# A source's count, read with its page. On SQLite: its tally minus its articles that
+# are not live (page and count 0.08 ms, against 0.22 counting the source's index range
+# at 2,500 articles). On PostgreSQL those terms make the page's prepared statement be
+# planned anew on every run, as for LATEST (its estimate of "publish_at > $now" keeps
+# the custom plans): 1.0 ms, against 0.57 counting the index range in the page query.
+SOURCE_COUNT_FROM_TALLY = connection.vendor == "sqlite"
+FROM_SOURCE = Listing(
+    from_source, count_terms=_source_count_terms if SOURCE_COUNT_FROM_TALLY else None
+)
 PUBLISHED_BETWEEN = Listing(_published_between)

@@ -245,6 +245,11 @@ class Article(models.Model):
             ),
             # The expired articles, and when each was published (the archive's counts).
             models.Index(fields=["status", "expires_at", "publish_at"], name="article_expiry_idx"),
+            # One source's expired articles (a source's live count: its tally minus
+            # its drafts, scheduled and expired articles, each a short range).
+            models.Index(
+                fields=["source", "status", "expires_at"], name="article_source_expiry_idx"
+            ),
             models.Index(fields=["publish_at", "number"], name="article_order_idx"),
             # The newest edit among live articles (the sitemap index's lastmod): a walk
             # down the published articles' updated_at that stops at the first live one.
@@ -407,9 +412,9 @@ class Article(models.Model):
 
 
 class ArticleTally(models.Model):
-    """How many articles there are, whatever their state: in all, and per tag.
+    """How many articles there are, whatever their state: in all, per tag and per source.
 
-    Kept by the database's own triggers (migration 0009), so every write path counts:
+    Kept by the database's own triggers (migrations 0009 and 0012), so every write path counts:
     the admin, the importer, bulk and raw SQL. Nothing in Python writes it. The live
     counts read it and subtract the articles that are not live (``not_live_terms``,
     a few index ranges): counting every article's index entry took 5 ms at 100,000
@@ -419,9 +424,10 @@ class ArticleTally(models.Model):
     class Scope(models.IntegerChoices):
         ALL = 0, "all articles"
         TAG = 1, "the articles with one tag"
+        SOURCE = 2, "the articles of one source"
 
     scope = models.PositiveSmallIntegerField(choices=Scope)
-    subject = models.BigIntegerField(help_text="The tag's id in a tag's tally; 0 for all.")
+    subject = models.BigIntegerField(help_text="The tag's or source's id; 0 for all.")
     articles = models.BigIntegerField()
 
     class Meta:

@@ -58,6 +58,16 @@ def test_each_listing_counts_and_lists_only_live_articles(every_state):
         assert titles(card_list) == ["The live one"]
 
 
+def test_a_source_counted_from_its_tally_counts_its_live_articles(every_state):
+    source = every_state["live"].source
+    make_article(title="Another live one", source=source)
+    make_article(title="Elsewhere", source=make_source("Other Wire"))
+    now = timezone.now()
+    terms = cards._source_count_terms(now, source.pk)
+    assert sum(n for (n,) in terms.values_list("n")) == 2
+    assert sum(n for (n,) in terms.values_list("n")) == cards.from_source(now, source.pk).count()
+
+
 @pytest.mark.parametrize("listing", ["FROM_SOURCE", "PUBLISHED_BETWEEN"])
 def test_a_page_read_with_its_count_is_the_page_and_count_read_apart(every_state, listing):
     source = every_state["live"].source

@@ -19,7 +19,7 @@ from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
 
-ALL, TAG = ArticleTally.Scope.ALL, ArticleTally.Scope.TAG
+ALL, TAG, SOURCE = ArticleTally.Scope.ALL, ArticleTally.Scope.TAG, ArticleTally.Scope.SOURCE
 
 
 def stored_tallies() -> dict[tuple[int, int], int]:
@@ -38,6 +38,8 @@ def counted_tallies() -> dict[tuple[int, int], int]:
         .annotate(articles=Count("id"))
     )
     counted.update({(TAG, tag_id): articles for tag_id, articles in per_tag})
+    per_source = Article.objects.values_list("source_id").annotate(articles=Count("id"))
+    counted.update({(SOURCE, source_id): articles for source_id, articles in per_source})
     return {key: articles for key, articles in counted.items() if articles}
 
 
@@ -79,6 +81,14 @@ def test_every_write_path_keeps_the_tallies_exact():
 
     markets = Tag.objects.get(slug="markets")
     TaggedItem.objects.filter(object_id=second.pk, tag=markets).update(tag=energy)
+    assert_exact()
+
+    elsewhere = make_source("Elsewhere")  # articles moved to another source
+    second.source = elsewhere
+    second.save()
+    Article.objects.filter(pk__in=[bulk[3].pk, bulk[4].pk]).update(source=elsewhere)
+    Article.objects.filter(pk=bulk[4].pk).update(title="Renamed")  # no source changed
+    assert stored_tallies()[SOURCE, elsewhere.pk] == 3
     assert_exact()
 
     with connection.cursor() as cursor:  # raw SQL goes through the triggers too
@@ -145,11 +155,16 @@ def test_a_flushed_database_starts_counting_again():
 def test_the_migration_counts_the_articles_already_there():
     make_article(title="Before", tags=["energy", "markets"])
     make_article(title="Also before", state="expired", tags=["energy"])
+    call_command("migrate", "articles", "0011", verbosity=0)
+    assert not ArticleTally.objects.filter(scope=SOURCE).exists()
+    make_article(title="Without the source triggers")
+    call_command("migrate", "articles", verbosity=0)
+    assert_exact()
     call_command("migrate", "articles", "0008", verbosity=0)
     assert "articles_articletally" not in connection.introspection.table_names()
     make_article(title="Without triggers", tags=["markets"])
     call_command("migrate", "articles", verbosity=0)
-    assert stored_tallies()[ALL, 0] == 3
+    assert stored_tallies()[ALL, 0] == 4
     assert_exact()
     make_article(title="After", tags=["energy"])
     assert_exact()
