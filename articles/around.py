@@ -14,7 +14,6 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
     Case,
@@ -30,10 +29,10 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from taggit.models import TaggedItem
 
 from .models import NEWEST_FIRST, Article
 from .prepared import PreparedQuery
+from .tagging import article_type, tagged_items
 
 RELATED_LIMIT = 5
 # The columns of a teaser, in the order of Teaser's fields, as the JSON lists them.
@@ -70,11 +69,11 @@ class TeaserRows(Func):
 
     output_field = TextField()
     arity = 1
-    columns = ", ".join(f'row."{name}"' for name in (*TEASER_COLUMNS, "rank"))
-    template = f"(SELECT json_group_array(json_array({columns})) FROM %(expressions)s AS row)"
+    columns = ", ".join(f'teaser."{name}"' for name in (*TEASER_COLUMNS, "rank"))
+    template = f"(SELECT json_group_array(json_array({columns})) FROM %(expressions)s AS teaser)"
     template_postgresql = (
         f"(SELECT COALESCE(json_agg(json_build_array({columns})), '[]')::text"
-        " FROM %(expressions)s AS row)"
+        " FROM %(expressions)s AS teaser)"
     )
 
     def __init__(self, queryset: QuerySet, limit: int) -> None:
@@ -179,13 +178,8 @@ def _tagged_like(article_id: OuterRef) -> QuerySet:
     tag). A list of the article's tags, ``tag_id IN (...)``, would refer to the article
     too, and SQLite builds a correlated list again for every row it tests.
     """
-    article_type = Subquery(
-        ContentType.objects.filter(app_label="articles", model="article").values("pk")
-    )
-    its_tag = TaggedItem.objects.filter(
-        content_type_id=article_type, object_id=article_id, tag_id=OuterRef("tag_id")
-    )
-    return TaggedItem.objects.filter(content_type_id=article_type).filter(Exists(its_tag))
+    its_tag = tagged_items(article_type(), object_id=article_id, tag_id=OuterRef("tag_id"))
+    return tagged_items(article_type()).filter(Exists(its_tag))
 
 
 def _outer(name: str, levels: int) -> OuterRef:

@@ -28,14 +28,13 @@ from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from .links import absolute_url, slug_path
-from .lookup import source_by_slug
+from .lookup import source_by_slug, tag_by_slug
 from .models import Source
 from .syndication import (
     FeedEntry,
     conditional_feed_response,
     feed_entries,
     feed_etag,
-    feed_tag,
     last_changed,
     xml_safe,
 )
@@ -286,7 +285,7 @@ class TagFeed(ScopedFeed):
     page_url_name, feed_url_name, scope_phrase = "articles:tag", "articles:tag_feed", "tagged {}"
 
     def get_object(self, request: HttpRequest, slug: str) -> Tag:
-        return feed_tag(slug)
+        return tag_by_slug(slug)
 
     def entries(self, obj: Tag) -> list[FeedEntry]:
         return feed_entries(tag=obj)

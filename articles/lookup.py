@@ -1,6 +1,6 @@
 """The public pages' lookups: one live article by number, with its source, its tags and
 what its page shows around it (one query); a tag by slug with its listing's counts (one
-query); a source by slug.
+query); a tag or source by slug.
 
 Each is prepared once per process (see prepared.py): building and compiling the
 query cost more than running it. The article lookup reads only what a page shows:
@@ -64,26 +64,36 @@ def live_article(number: int) -> Article | None:
 TAG_FIELDS = ("id", "name", "slug")
 
 
-def _tag_with_counts(slug: str, now, content_type_id: int) -> QuerySet:
-    counts = cards.tag_counts(now, content_type_id, OuterRef("pk"))
-    return Tag.objects.filter(slug=slug).annotate(**counts).values_list(*TAG_FIELDS, *counts)
+_TAG_BY_SLUG = PreparedQuery(lambda slug: Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS))
 
 
-_TAG_WITH_COUNTS = PreparedQuery(_tag_with_counts)
+def tag_by_slug(slug: str) -> Tag:
+    """The tag with this slug, or a 404."""
+    rows = _TAG_BY_SLUG.rows(slug=slug)
+    if not rows:
+        raise Http404("No such tag")
+    return Tag.from_db("default", TAG_FIELDS, rows[0])
+
+
+def _tag_with_live_count(slug: str, now, content_type_id: int) -> QuerySet:
+    live = cards.tag_live_count(now, content_type_id, OuterRef("pk"))
+    return Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS, live)
+
+
+_TAG_WITH_LIVE_COUNT = PreparedQuery(_tag_with_live_count)
 
 
 def tag_listing(slug: str) -> tuple[Tag, cards.CardList]:
     """The tag with this slug and the listing of its live articles, or a 404. The tag
-    and the counts its listing needs are one query; a page of it is one more."""
+    and its live count are one query; a page of its listing is one more."""
     now = timezone.now()
     content_type_id = ContentType.objects.get_for_model(Article).pk
-    rows = _TAG_WITH_COUNTS.rows(slug=slug, now=now, content_type_id=content_type_id)
+    rows = _TAG_WITH_LIVE_COUNT.rows(slug=slug, now=now, content_type_id=content_type_id)
     if not rows:
         raise Http404("No such tag")
-    *fields, tagged, not_live, articles = rows[0]
-    counts = cards.TagCounts(tagged=tagged, not_live=not_live, articles=articles)
+    *fields, live = rows[0]
     tag = Tag.from_db("default", TAG_FIELDS, fields)
-    return tag, cards.TAGGED.cards(tag_ids=[tag.id], known=(counts, now))
+    return tag, cards.TAGGED.cards(tag_ids=[tag.id], known_live=(live, now))
 
 
 _SOURCE_BY_SLUG = PreparedQuery(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
@@ -28,7 +28,6 @@ from taggit.models import Tag
 
 from . import cards
 from .links import short_path
-from .lookup import TAG_FIELDS
 from .metadata import lead_image_url
 from .models import NEWEST_FIRST, Article, Source, to_base36
 from .pagecache import cache_epoch, max_age_until
@@ -130,19 +129,8 @@ _TAGGED = _entries_of(cards.tagged_copies)
 _FROM_SOURCE = _entries_of(cards.from_source)
 
 
-_FEED_TAG = PreparedQuery(lambda slug: Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS))
-
-
-def feed_tag(slug: str) -> Tag:
-    """The tag with this slug, or a 404."""
-    rows = _FEED_TAG.rows(slug=slug)
-    if not rows:
-        raise Http404("No such tag")
-    return Tag.from_db("default", TAG_FIELDS, rows[0])
-
-
 def feed_entries(*, tag: Tag | None = None, source: Source | None = None) -> list[FeedEntry]:
-    """The latest ``FEED_SIZE`` live articles, of one tag (from :func:`feed_tag`) or
+    """The latest ``FEED_SIZE`` live articles, of one tag or
     source if given, newest first, with their source and tags: one query."""
     now = timezone.now()
     if tag is not None:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Func, QuerySet, TextField
+from django.db.models import F, Func, QuerySet, Subquery, TextField
 from taggit.models import Tag, TaggedItem
 
 from .prepared import PreparedQuery
@@ -25,6 +25,13 @@ def tagged_items(content_type_id: int, **lookup) -> QuerySet:
     these rows take it as a parameter rather than keep the id they were compiled with.
     """
     return TaggedItem.objects.filter(content_type_id=content_type_id, **lookup)
+
+
+def article_type() -> Subquery:
+    """The article content type's id as a subquery, found by name as :class:`ArticleTags`
+    and the database's triggers find it: a compiled query holds no id that a flushed
+    and refilled database would give to another model."""
+    return Subquery(ContentType.objects.filter(app_label="articles", model="article").values("pk"))
 
 
 def _article_tags_sql(aggregate: str) -> str:
