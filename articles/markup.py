@@ -52,25 +52,24 @@ class CardWriter:
         made) in place of the summary, when it has one.
         """
         published = card.publish_at.astimezone(self.zone)
-        shown_time = escape(human_time(published, self.months))
-        kind = "card search-result" if snippet is not None else "card"
-        lines = [
-            f'<article class="{kind}">',
-            f'  <h2 class="card-title"><a href="{escape(card.path)}">{escape(card.title)}</a></h2>',
-            '  <p class="byline">',
-            f'    <time datetime="{published.isoformat()}">{shown_time}</time>',
-            f"    · {_source_link(self.source_path(card.source_slug), card.source_name)}",
-            "  </p>",
-        ]
+        kind = "card" if snippet is None else "card search-result"
         if snippet:
-            lines.append(f'  <p class="snippet">{conditional_escape(snippet)}</p>')
-        elif card.summary:
-            lines.append(f'  <p class="summary">{escape(card.summary)}</p>')
+            text = f'\n  <p class="snippet">{conditional_escape(snippet)}</p>'
+        else:
+            text = f'\n  <p class="summary">{escape(card.summary)}</p>' if card.summary else ""
         if card.tags:
-            items = "".join(_tag_item(self.tag_path(tag.slug), tag.name) for tag in card.tags)
-            lines.append(f'  <ul class="tags" aria-label="Tags">{items}</ul>')
-        lines.append("</article>\n")
-        return "\n".join(lines)
+            items = "".join([_tag_item(self.tag_path(tag.slug), tag.name) for tag in card.tags])
+            text += f'\n  <ul class="tags" aria-label="Tags">{items}</ul>'
+        return (
+            f'<article class="{kind}">\n'
+            f'  <h2 class="card-title"><a href="{escape(card.path)}">'
+            f"{escape(card.title)}</a></h2>\n"
+            '  <p class="byline">\n'
+            f'    <time datetime="{published.isoformat()}">'
+            f"{escape(human_time(published, self.months))}</time>\n"
+            f"    · {_source_link(self.source_path(card.source_slug), card.source_name)}\n"
+            f"  </p>{text}\n</article>\n"
+        )
 
 
 # The same few sources and tags recur on every listing: their links are escaped once.

@@ -70,7 +70,19 @@ class ArticleTags(Func):
 
 def tags_from_json(text: str) -> list[tuple[int, str, str]]:
     """(id, name, slug) of each tag in :class:`ArticleTags`'s JSON, by name."""
-    return sorted(map(tuple, json.loads(text)), key=lambda tag: by_tag_name(tag[1]))
+    return _by_name(json.loads(text))
+
+
+def tags_from_json_texts(texts: Sequence[str]) -> list[list[tuple[int, str, str]]]:
+    """:func:`tags_from_json` of each of ``texts`` (a listing's rows), parsed as one JSON
+    document: a ``json.loads`` per row cost a listing page more than the parsing."""
+    return [_by_name(tags) for tags in json.loads(f"[{','.join(texts)}]")]
+
+
+def _by_name(tags: list[list]) -> list[tuple[int, str, str]]:
+    if len(tags) < 2:
+        return [tuple(tag) for tag in tags]
+    return sorted(map(tuple, tags), key=lambda tag: by_tag_name(tag[1]))
 
 
 def by_tag_name(name: str) -> tuple[str, str]:

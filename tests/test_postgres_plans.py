@@ -1,0 +1,65 @@
+"""PostgreSQL plans a listing's prepared query once, not again on every view.
+
+psycopg prepares a query on the server from its fifth run. PostgreSQL then plans it for
+the next five runs' values, and afterwards keeps one plan for all values (a generic
+plan) if that plan's estimate is no worse; if not, it plans the query on every run,
+which cost a source page more than its count (see ``models.not_live_terms``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+VIEWS = 20
+ARTICLES = 3000
+
+
+def prepared_plans(*fragments: str) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of each prepared query whose text holds every one
+    of ``fragments``."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return [
+            (generic, custom)
+            for statement, generic, custom in cursor.fetchall()
+            if all(fragment in statement for fragment in fragments)
+        ]
+
+
+def test_a_source_page_is_planned_once_for_all_its_views(client):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans of prepared queries")
+    # As many articles as a busy source has: with a few dozen, any plan looks cheap.
+    source = make_source("Planned Wire")
+    now = timezone.now()
+    Article.objects.bulk_create(
+        Article(
+            title=f"Live {n}",
+            number=700_000 + n,
+            path=f"/live/{n}",
+            source=source,
+            status=Article.Status.PUBLISHED,
+            publish_at=now - dt.timedelta(minutes=n),
+        )
+        for n in range(ARTICLES)
+    )
+    for state in ("draft", "scheduled", "expired"):
+        make_article(title=state.title(), state=state, source=source)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    for _ in range(VIEWS):
+        assert client.get(f"/sources/{source.slug}/").status_code == 200
+
+    # The page's query: its cards, with the source's tally minus what is not live.
+    [(generic, custom)] = prepared_plans("articles_articletally", "LIMIT")
+    assert generic > 0, f"planned on every run: {custom} custom plans, no generic one"
