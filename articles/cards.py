@@ -314,13 +314,16 @@ def _not_live_rows(now: dt.datetime, tagged: QuerySet) -> QuerySet:
     return tagged.filter(object_id__in=term_ids[0].union(*term_ids[1:], all=True))
 
 
-def tag_live_count(now: dt.datetime, content_type_id: int, tag_id: OuterRef) -> CombinedExpression:
+def tag_live_count(now: dt.datetime, tag_id: OuterRef) -> CombinedExpression:
     """How many live articles the tag ``tag_id`` refers to tags: its tally minus its
-    tagged articles that are not live, as :class:`TagListing` counts one tag, to read in
-    the query that finds the tag (a tag page reads its tag and count at once)."""
-    tagged = tagged_items(content_type_id, tag_id=tag_id).order_by()
-    not_live = Subquery(_not_live_rows(now, tagged).values_list(count_all()))
-    return tag_tally(tag_id) - not_live
+    articles' copies (``TaggedArticle``) that are not live, each kind one short range of
+    the copies' indexes, to read in the query that finds the tag (a tag page reads its
+    tag and count at once)."""
+    live = tag_tally(tag_id)
+    for term in not_live_terms(now):
+        not_live = TaggedArticle.objects.filter(term, tag_id=tag_id).order_by()
+        live = live - Subquery(not_live.values_list(count_all()), output_field=IntegerField())
+    return live
 
 
 def _tag_counts(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:

@@ -10,7 +10,6 @@ size of the body.
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -75,8 +74,8 @@ def tag_by_slug(slug: str) -> Tag:
     return Tag.from_db("default", TAG_FIELDS, rows[0])
 
 
-def _tag_with_live_count(slug: str, now, content_type_id: int) -> QuerySet:
-    live = cards.tag_live_count(now, content_type_id, OuterRef("pk"))
+def _tag_with_live_count(slug: str, now) -> QuerySet:
+    live = cards.tag_live_count(now, OuterRef("pk"))
     return Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS, live)
 
 
@@ -87,8 +86,7 @@ def tag_listing(slug: str) -> tuple[Tag, cards.CardList]:
     """The tag with this slug and the listing of its live articles, or a 404. The tag
     and its live count are one query; a page of its listing is one more."""
     now = timezone.now()
-    content_type_id = ContentType.objects.get_for_model(Article).pk
-    rows = _TAG_WITH_LIVE_COUNT.rows(slug=slug, now=now, content_type_id=content_type_id)
+    rows = _TAG_WITH_LIVE_COUNT.rows(slug=slug, now=now)
     if not rows:
         raise Http404("No such tag")
     *fields, live = rows[0]

@@ -517,7 +517,9 @@ class TaggedArticle(models.Model):
             models.Index(
                 fields=["tag", "status", "publish_at", "number", "expires_at", "article"],
                 name="tagged_article_live_idx",
-            )
+            ),
+            # One tag's expired articles, which a tag's live count subtracts from its tally.
+            models.Index(fields=["tag", "status", "expires_at"], name="tagged_article_expiry_idx"),
         ]
 
     def __str__(self) -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
+from taggit.models import Tag, TaggedItem
 
 from articles.models import Article
 from tests.factories import make_article, make_source
@@ -35,13 +37,13 @@ def prepared_plans(*fragments: str) -> list[tuple[int, int]]:
         ]
 
 
-def test_a_source_page_is_planned_once_for_all_its_views(client):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's plans of prepared queries")
-    # As many articles as a busy source has: with a few dozen, any plan looks cheap.
+@pytest.fixture
+def busy_source():
+    """A source with as many articles as a busy one has, all tagged "energy", and one
+    article of each kind that is not live: with a few dozen, any plan looks cheap."""
     source = make_source("Planned Wire")
     now = timezone.now()
-    Article.objects.bulk_create(
+    articles = Article.objects.bulk_create(
         Article(
             title=f"Live {n}",
             number=700_000 + n,
@@ -52,14 +54,32 @@ def test_a_source_page_is_planned_once_for_all_its_views(client):
         )
         for n in range(ARTICLES)
     )
+    energy = Tag.objects.create(name="energy", slug="energy")
+    article_type = ContentType.objects.get_for_model(Article)
+    TaggedItem.objects.bulk_create(
+        TaggedItem(content_type=article_type, object_id=article.pk, tag=energy)
+        for article in articles
+    )
     for state in ("draft", "scheduled", "expired"):
-        make_article(title=state.title(), state=state, source=source)
+        make_article(title=state.title(), state=state, source=source, tags=["energy"])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    return source
 
+
+@pytest.mark.parametrize(
+    ("page", "query_holds"),
+    [
+        # The page's cards, with the source's tally minus what is not live.
+        ("/sources/planned-wire/", ("articles_articletally", "LIMIT")),
+        # The tag, with its tally minus its copies that are not live.
+        ("/tags/energy/", ("taggit_tag", "articles_articletally")),
+    ],
+)
+def test_a_listing_is_planned_once_for_all_its_views(client, busy_source, page, query_holds):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans of prepared queries")
     for _ in range(VIEWS):
-        assert client.get(f"/sources/{source.slug}/").status_code == 200
-
-    # The page's query: its cards, with the source's tally minus what is not live.
-    [(generic, custom)] = prepared_plans("articles_articletally", "LIMIT")
+        assert client.get(page).status_code == 200
+    [(generic, custom)] = prepared_plans(*query_holds)
     assert generic > 0, f"planned on every run: {custom} custom plans, no generic one"
