@@ -25,12 +25,13 @@ from .cards import (
     TAGGED,
     CardList,
     count_all,
+    period_terms,
     queryset_cards,
 )
 from .filters import FIRST_DAY, LAST_DAY, ArticleFilter, end_of_day, start_of_day
 from .links import absolute_url
 from .lookup import source_by_slug, tag_ids_by_slugs, tag_listing
-from .models import NEWEST_FIRST, Article, not_live_terms
+from .models import NEWEST_FIRST, Article
 from .pagination import paginate
 from .prepared import PreparedQuery
 from .search.query import parse_query
@@ -176,33 +177,13 @@ def check_year(year: int) -> None:
         raise Http404("No such year")
 
 
-# "On or after start" as a strict lower bound (publish times keep microseconds).
-JUST_BEFORE = dt.timedelta(microseconds=1)
-
-
-def _period_counts(
-    now: dt.datetime, bounds: list[dt.datetime], after: list[dt.datetime]
-) -> QuerySet:
-    draft, scheduled, expired = not_live_terms(now)
+def _period_counts(now: dt.datetime, bounds: list[dt.datetime]) -> QuerySet:
     terms = []
     for index, (start, end) in enumerate(itertools.pairwise(bounds)):
         label = Value(index, output_field=IntegerField())
-        period = Article.objects.order_by().filter(publish_at__gte=start, publish_at__lt=end)
-        # The scheduled ones of the period lie after both ``now`` and its start
-        # (``after[index]``, the later of the two): whichever bound SQLite ranges over,
-        # it reads only articles after now, where the period's start would make it
-        # read the whole period.
-        from_after = Article.objects.order_by().filter(
-            publish_at__gt=after[index], publish_at__lt=end
-        )
-        terms += [
-            period.values_list(label, count_all()),
-            period.filter(draft).values_list(label, count_all("-")),
-            from_after.filter(scheduled).values_list(label, count_all("-")),
-            # An article published in the period expired after its start: a range of
-            # the expiry index at both ends, which SQLite prefers to the period's range.
-            period.filter(expired, expires_at__gt=start).values_list(label, count_all("-")),
-        ]
+        everything, *not_live = period_terms(now, start, end)
+        terms.append(everything.values_list(label, count_all()))
+        terms += [term.values_list(label, count_all("-")) for term in not_live]
     return terms[0].union(*terms[1:], all=True)
 
 
@@ -215,18 +196,15 @@ def period_counts(bounds: list[dt.datetime]) -> list[int]:
 
     The periods are computed in Python in ``settings.TIME_ZONE``, so the database
     needs no per-row time zone conversion (which SQLite does in Python, row by row).
-    Each period's count is all its articles, read from the publish-time index
-    (``article_order_idx``), minus its drafts, scheduled and expired articles
-    (``not_live_terms``), each an index range over the few that are not live.
-    Counting the live ones from the live index tested each one's expiry: over twice as
-    slow on SQLite (a year's months at 100,000 articles: 2.4 ms, now 1.0). The counts come
-    back as one UNION: one COUNT with a FILTER per period tested every condition on
-    every row (16 ms on SQLite, 45 on PostgreSQL).
+    Each period's count is all its articles minus its drafts, scheduled and expired
+    ones (``cards.period_terms``). Counting the live ones from the live index tested
+    each one's expiry: over twice as slow on SQLite (a year's months at 100,000
+    articles: 2.4 ms, now 1.0). The counts come back as one UNION: one COUNT with a
+    FILTER per period tested every condition on every row (16 ms on SQLite, 45 on
+    PostgreSQL).
     """
-    now = timezone.now()
-    after = [max(start - JUST_BEFORE, now) for start in bounds[:-1]]
     found: dict[int, int] = dict.fromkeys(range(len(bounds) - 1), 0)
-    for index, count in _PERIOD_COUNTS.rows(now=now, bounds=list(bounds), after=after):
+    for index, count in _PERIOD_COUNTS.rows(now=timezone.now(), bounds=list(bounds)):
         found[index] += count
     return list(found.values())
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.browse_views import period_counts
+from articles.cards import PUBLISHED_BETWEEN
 from articles.models import Article
 from tests.factories import make_article
 
@@ -129,10 +130,19 @@ def test_period_counts_match_live_at_every_edge():
             make_article(publish_at=publish_at, expires_at=now)  # expires at now exactly
     with mock.patch("django.utils.timezone.now", return_value=now):
         counts = period_counts(bounds)
+        # A month page's count, alone and read with its first page.
+        listings = [
+            PUBLISHED_BETWEEN.cards(start=start, end=end)
+            for start, end in itertools.pairwise(bounds)
+        ]
+        listing_counts = [listing.count() for listing in listings]
+        counted_with_page = [(listing.counted_slice(0, 20) or ([], 0))[1] for listing in listings]
     live = Article.objects.live(now)
     expected = [
         live.filter(publish_at__gte=start, publish_at__lt=end).count()
         for start, end in itertools.pairwise(bounds)
     ]
     assert counts == expected
+    assert listing_counts == expected
+    assert counted_with_page == expected
     assert sum(expected) > 0 and max(expected) != min(expected)
