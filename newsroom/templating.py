@@ -25,7 +25,7 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import around, formatting, links, markup, pagination
+from articles import around, formatting, links, markup
 
 
 def url(view_name: str, **kwargs: Any) -> str:
@@ -34,9 +34,9 @@ def url(view_name: str, **kwargs: Any) -> str:
 
 
 @jinja2.pass_context
-def page_url(context, number: int, absolute: bool = False) -> str:
-    """This page's URL for page ``number`` of the listing, other parameters kept."""
-    return pagination.page_url(context["request"], number, absolute)
+def pagination(context, page) -> markup.Pagination:
+    """The links around ``page`` of this request's listing (see markup.Pagination)."""
+    return markup.pagination(context["request"], page)
 
 
 def date(value: dt.date | dt.datetime, format_string: str) -> str:
@@ -58,7 +58,7 @@ def environment(**options: Any) -> jinja2.Environment:
     env.globals.update(
         url=url,
         static=static_url,
-        page_url=page_url,
+        pagination=pagination,
         slug_path=links.slug_path,
         article_cards=markup.article_cards,
         search_result_cards=markup.search_result_cards,
