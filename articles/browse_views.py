@@ -28,7 +28,14 @@ from .cards import (
     period_terms,
     queryset_cards,
 )
-from .filters import FIRST_DAY, LAST_DAY, ArticleFilter, end_of_day, start_of_day
+from .filters import (
+    FIRST_DAY,
+    LAST_DAY,
+    ArticleFilter,
+    UnfilteredForm,
+    end_of_day,
+    start_of_day,
+)
 from .links import absolute_url
 from .lookup import source_by_slug, tag_ids_by_slugs, tag_listing
 from .models import NEWEST_FIRST, Article
@@ -53,6 +60,16 @@ def page_query(page: Page) -> dict:
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
+    if not ArticleFilter.submitted(request.GET):
+        page = paginate(request, LATEST.cards())
+        context = {
+            "filter": Unfiltered(),
+            "page": page,
+            "articles": page.object_list,
+            "filtered": False,
+            "canonical": absolute(request.path, page_query(page)),
+        }
+        return render(request, "articles/article_list.html", context)
     # The live articles are only built when a filter is in effect: none() keeps
     # ``filterset.qs`` from ever listing an article that is not live.
     filterset = ArticleFilter(request.GET, queryset=Article.objects.none(), request=request)
@@ -80,6 +97,13 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "canonical": absolute(request.path, {**filters, **page_query(page)}),
     }
     return render(request, "articles/article_list.html", context)
+
+
+class Unfiltered:
+    """What the template reads of the filter set when no filter is submitted."""
+
+    def __init__(self) -> None:
+        self.form = UnfilteredForm()
 
 
 # Bounds that exclude no article: a date filter given alone leaves the other side open.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 
 import django_filters
@@ -259,16 +260,29 @@ class RenderedFields:
         self._html: dict[tuple, SafeString] = {}
 
     def of(self, form: ArticleFilterForm) -> SafeString:
-        key = (
-            translation.get_language(),
-            tuple(form.fields["source"].rows.values()),
-            tuple((name, _submitted(form.data, name)) for name in form.fields if name in form.data),
+        submitted = tuple(
+            (name, _submitted(form.data, name)) for name in form.fields if name in form.data
         )
+        key = (translation.get_language(), tuple(form.fields["source"].rows.values()), submitted)
+        return self._rendered(key, lambda: form)
+
+    def unfiltered(self, source_rows: list[tuple]) -> SafeString:
+        """The fields when nothing is submitted and ``source_rows`` are offered (the
+        rows of ``LIVE_SOURCE_ROWS``): a form is made only to render them the first time."""
+        key = (translation.get_language(), tuple(source_rows), ())
+
+        def unbound_form() -> ArticleFilterForm:
+            form_class = ArticleFilter({}, queryset=Article.objects.none()).get_form_class()
+            return form_class({}, source_rows=source_rows)
+
+        return self._rendered(key, unbound_form)
+
+    def _rendered(self, key: tuple, form: Callable[[], ArticleFilterForm]) -> SafeString:
         html = self._html.get(key)
         if html is None:
             if len(self._html) >= self._size:
                 self._html.clear()
-            html = self._html[key] = _fields_html(form)
+            html = self._html[key] = _fields_html(form())
         return html
 
 
@@ -291,9 +305,12 @@ class ArticleFilterForm(forms.Form):
     bound_field_class = FilterBoundField
     rendered_fields = RenderedFields()
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, source_rows: list[tuple] | None = None, **kwargs) -> None:
+        """``source_rows``: the rows of ``LIVE_SOURCE_ROWS`` when they were read already."""
         super().__init__(*args, **kwargs)
-        self.fields["source"].offer(LIVE_SOURCE_ROWS.rows(now=timezone.now()))
+        if source_rows is None:
+            source_rows = LIVE_SOURCE_ROWS.rows(now=timezone.now())
+        self.fields["source"].offer(source_rows)
 
     def fields_html(self) -> SafeString:
         """Every field's label, help, errors and control, each in its ``div.field``."""
@@ -310,6 +327,24 @@ class ArticleFilterForm(forms.Form):
         if after and before and after > before:
             raise ValidationError("The “published after” date must not be later than “before”.")
         return cleaned
+
+
+class UnfilteredForm:
+    """The filter form of a request that submits no filter, for the template: no
+    errors, and the fields as they render with no values. With nothing submitted there
+    is nothing to validate, so no form is made: making and cleaning one cost /articles/
+    0.15 ms a request. The sources it offers are read, as a form reads them."""
+
+    def __init__(self) -> None:
+        self.errors: dict = {}
+        source_rows = LIVE_SOURCE_ROWS.rows(now=timezone.now())
+        self._fields_html = ArticleFilterForm.rendered_fields.unfiltered(source_rows)
+
+    def non_field_errors(self) -> str:
+        return ""
+
+    def fields_html(self) -> SafeString:
+        return self._fields_html
 
 
 class FilterCopies(dict):
@@ -381,6 +416,11 @@ class ArticleFilter(django_filters.FilterSet):
         model = Article
         fields: list[str] = []
         form = ArticleFilterForm
+
+    @classmethod
+    def submitted(cls, data) -> bool:
+        """Whether ``data`` (the query string) holds a value for any filter."""
+        return any(name in data for name in cls.base_filters)
 
     @classmethod
     def get_filters(cls) -> FilterCopies:
