@@ -46,6 +46,18 @@ def month_name(moment: dt.datetime) -> str:
     return month_names()[site_time(moment).month]
 
 
+def year_month(moment: dt.datetime) -> tuple[int, int]:
+    """``moment``'s year and month in the site's time zone."""
+    local = site_time(moment)
+    return local.year, local.month
+
+
+def month_and_year(moment: dt.datetime) -> str:
+    """``moment``'s month as ``date:"F Y"`` shows it (January 2024)."""
+    local = site_time(moment)
+    return f"{month_names()[local.month]} {local.year}"
+
+
 def human_time(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:
     """``moment`` (already local) as ``date:"j F Y, H:i"`` shows it; ``months`` are
     ``month_names()``, for a caller that writes many."""

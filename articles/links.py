@@ -66,6 +66,35 @@ def _quoted(slug: str) -> str:
     return quote(slug, safe="")
 
 
+def archive_year_path(year: int) -> str:
+    """The path of a year's archive page."""
+    return _pattern("articles:archive_year", ("year",), get_script_prefix()).format(
+        year=f"{year:04d}"
+    )
+
+
+def archive_month_path(year: int, month: int) -> str:
+    """The path of a month's archive page."""
+    return _pattern("articles:archive_month", ("year", "month"), get_script_prefix()).format(
+        year=f"{year:04d}", month=f"{month:02d}"
+    )
+
+
+# Stand-ins the archive patterns accept, unlike any other part of their paths.
+_DIGIT_PLACEHOLDERS = {"year": "9876", "month": "54"}
+
+
+@cache
+def _pattern(view_name: str, arguments: tuple[str, ...], script_prefix: str) -> str:
+    """The path of ``view_name`` as a format string, ``{argument}`` for each argument:
+    reversed once per URL prefix."""
+    path = reverse(view_name, kwargs={name: _DIGIT_PLACEHOLDERS[name] for name in arguments})
+    path = path.replace("{", "{{").replace("}", "}}")
+    for name in arguments:
+        path = path.replace(_DIGIT_PLACEHOLDERS[name], f"{{{name}}}")
+    return path
+
+
 def short_path(code: str) -> str:
     """The short link of an article's base-36 number (its QR code's target)."""
     head, tail = _around("articles:short", "code")

@@ -87,12 +87,13 @@ def _tag_item(href: str, name: str) -> str:
 
 def article_metadata(article: Article) -> SafeString:
     """Open Graph, Twitter card and JSON-LD tags for the article page's <head>."""
+    facts = metadata.Facts.of(article)
     return mark_safe(
         "\n".join(
             [
-                *_meta_tags("property", metadata.open_graph(article)),
-                *_meta_tags("name", metadata.twitter_card(article)),
-                metadata.json_ld_script(metadata.json_ld(article)),
+                *_meta_tags("property", metadata.open_graph(facts)),
+                *_meta_tags("name", metadata.twitter_card(facts)),
+                metadata.json_ld_script(metadata.json_ld(facts)),
             ]
         )
     )

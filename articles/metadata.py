@@ -9,11 +9,10 @@ a title containing ``</script>`` cannot close the element early.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .links import absolute_url
@@ -48,41 +47,72 @@ def _iso(moment) -> str:
     return moment.isoformat() if moment else ""
 
 
-def open_graph(article: Article) -> list[tuple[str, str]]:
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the descriptions below say of one article, each read or worked out once."""
+
+    title: str
+    description: str
+    url: str  # the canonical URL
+    image: str  # the lead image's absolute URL, or ""
+    image_alt: str
+    published: str  # ISO 8601, or ""
+    modified: str
+    section: str  # the source's name
+    source_homepage: str
+    source_link: str
+    tags: list[str]
+
+    @classmethod
+    def of(cls, article: Article) -> Facts:
+        return cls(
+            title=article.title,
+            description=article.description,
+            url=canonical_url(article),
+            image=image_url(article),
+            image_alt=article.image_alt,
+            published=_iso(article.publish_at),
+            modified=_iso(article.updated_at),
+            section=article.source.name,
+            source_homepage=article.source.homepage,
+            source_link=article.source_link,
+            tags=[tag.name for tag in article.tags.all()],
+        )
+
+
+def open_graph(facts: Facts) -> list[tuple[str, str]]:
     """Open Graph ``property``/``content`` pairs, in the order they should appear."""
-    image = image_url(article)
     pairs = [
         ("og:type", "article"),
         ("og:site_name", settings.SITE_NAME),
-        ("og:title", article.title),
-        ("og:description", article.description),
-        ("og:url", canonical_url(article)),
+        ("og:title", facts.title),
+        ("og:description", facts.description),
+        ("og:url", facts.url),
     ]
-    if image:
-        pairs.append(("og:image", image))
-        if article.image_alt:
-            pairs.append(("og:image:alt", article.image_alt))
+    if facts.image:
+        pairs.append(("og:image", facts.image))
+        if facts.image_alt:
+            pairs.append(("og:image:alt", facts.image_alt))
     pairs += [
-        ("article:published_time", _iso(article.publish_at)),
-        ("article:modified_time", _iso(article.updated_at)),
-        ("article:section", article.source.name),
+        ("article:published_time", facts.published),
+        ("article:modified_time", facts.modified),
+        ("article:section", facts.section),
     ]
-    pairs += [("article:tag", tag.name) for tag in article.tags.all()]
+    pairs += [("article:tag", name) for name in facts.tags]
     return [(key, value) for key, value in pairs if value]
 
 
-def twitter_card(article: Article) -> list[tuple[str, str]]:
+def twitter_card(facts: Facts) -> list[tuple[str, str]]:
     """Twitter card ``name``/``content`` pairs: a large image card when there is an image."""
-    image = image_url(article)
     pairs = [
-        ("twitter:card", "summary_large_image" if image else "summary"),
-        ("twitter:title", article.title),
-        ("twitter:description", article.description),
+        ("twitter:card", "summary_large_image" if facts.image else "summary"),
+        ("twitter:title", facts.title),
+        ("twitter:description", facts.description),
     ]
-    if image:
-        pairs.append(("twitter:image", image))
-        if article.image_alt:
-            pairs.append(("twitter:image:alt", article.image_alt))
+    if facts.image:
+        pairs.append(("twitter:image", facts.image))
+        if facts.image_alt:
+            pairs.append(("twitter:image:alt", facts.image_alt))
     return [(key, value) for key, value in pairs if value]
 
 
@@ -93,33 +123,31 @@ def organization(name: str, url: str = "") -> dict[str, str]:
     return data
 
 
-def json_ld(article: Article) -> dict[str, Any]:
+def json_ld(facts: Facts) -> dict[str, Any]:
     """A schema.org NewsArticle: the source is the author, the site the publisher."""
-    source = organization(article.source.name, article.source.homepage)
+    source = organization(facts.section, facts.source_homepage)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": article.title,
-        "description": article.description,
-        "url": canonical_url(article),
-        "mainEntityOfPage": canonical_url(article),
-        "datePublished": _iso(article.publish_at),
-        "dateModified": _iso(article.updated_at),
+        "headline": facts.title,
+        "description": facts.description,
+        "url": facts.url,
+        "mainEntityOfPage": facts.url,
+        "datePublished": facts.published,
+        "dateModified": facts.modified,
         "author": source,
         "sourceOrganization": source,
         "publisher": organization(settings.SITE_NAME, settings.SITE_URL),
-        "articleSection": article.source.name,
-        "keywords": ", ".join(tag.name for tag in article.tags.all()),
-        "image": image_url(article),
-        "isBasedOn": article.source_link,
+        "articleSection": facts.section,
+        "keywords": ", ".join(facts.tags),
+        "image": facts.image,
+        "isBasedOn": facts.source_link,
     }
     return {key: value for key, value in data.items() if value}
 
 
 def json_ld_script(data: dict[str, Any]) -> SafeString:
-    """``<script type="application/ld+json">`` holding ``data``, safe inside HTML."""
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=False)
-    return format_html(
-        '<script type="application/ld+json">{}</script>',
-        mark_safe(text.translate(JSON_SCRIPT_ESCAPES)),  # escaped by the translate above
-    )
+    """``<script type="application/ld+json">`` holding ``data`` (text, numbers, lists
+    and dicts of them), safe inside HTML: escaped by the translate."""
+    text = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')

@@ -64,6 +64,8 @@ def environment(**options: Any) -> jinja2.Environment:
         search_result_cards=markup.search_result_cards,
         article_metadata=markup.article_metadata,
         around=around.around,
+        archive_year_path=links.archive_year_path,
+        archive_month_path=lambda moment: links.archive_month_path(*formatting.year_month(moment)),
     )
     env.filters.update(
         date=date,
@@ -72,6 +74,7 @@ def environment(**options: Any) -> jinja2.Environment:
         long_time=formatting.long_time,
         long_date=formatting.long_date,
         month_name=formatting.month_name,
+        month_and_year=formatting.month_and_year,
         tag_path=lambda tag: links.tag_path(tag.slug),
         source_path=lambda source: links.source_path(source.slug),
         qr_path=links.qr_path,

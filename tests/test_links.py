@@ -21,6 +21,16 @@ def test_qr_paths_equal_reversed_urls_and_resolve(number, fmt):
     assert resolve(path).kwargs == {"number": str(number), "fmt": fmt}
 
 
+@pytest.mark.parametrize(("year", "month"), [(2024, 1), (1999, 12), (2030, 7)])
+def test_archive_paths_equal_reversed_urls_and_resolve(year, month):
+    year_path, month_path = links.archive_year_path(year), links.archive_month_path(year, month)
+    assert year_path == reverse("articles:archive_year", kwargs={"year": str(year)})
+    assert month_path == reverse(
+        "articles:archive_month", kwargs={"year": str(year), "month": f"{month:02d}"}
+    )
+    assert resolve(month_path).kwargs == {"year": str(year), "month": f"{month:02d}"}
+
+
 def test_odd_characters_are_quoted_into_one_segment():
     assert tag_path("a/b?c") == "/tags/a%2Fb%3Fc/"
 
@@ -35,6 +45,7 @@ def test_links_follow_the_url_prefix_of_a_site_served_under_a_path():
         assert links.tag_path("energy") == "/news/tags/energy/"
         assert links.short_path("2n9c") == "/news/s/2n9c"
         assert links.qr_path(7, "svg") == "/news/qr/7.svg"
+        assert links.archive_month_path(2024, 3) == "/news/archive/2024/03/"
         assert links.site_links()["home"] == "/news/"
     finally:
         set_script_prefix(before)
