@@ -22,6 +22,8 @@ from .cards import (
     FROM_SOURCE,
     LATEST,
     PUBLISHED_BETWEEN,
+    SOURCE_FIELDS,
+    SOURCE_PAGE,
     TAGGED,
     CardList,
     count_all,
@@ -38,7 +40,7 @@ from .filters import (
 )
 from .links import absolute_url
 from .lookup import source_by_slug, tag_ids_by_slugs, tag_listing
-from .models import NEWEST_FIRST, Article
+from .models import NEWEST_FIRST, Article, Source
 from .pagination import paginate
 from .prepared import PreparedQuery
 from .search.query import parse_query
@@ -166,14 +168,25 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    source = source_by_slug(slug)
-    articles = FROM_SOURCE.cards(source_id=source.id)
-    return render_listing(request, "articles/source_detail.html", articles, source=source)
+    """The source's live articles; the source, its page of cards and their count are
+    one query (``SOURCE_PAGE``), as an unknown source and one with no live article are
+    both a 404."""
+    articles = SOURCE_PAGE.cards(slug=slug)
+    page = paginate(request, articles, allow_empty=False)
+    if articles.subject is not None:
+        source = Source.from_db("default", SOURCE_FIELDS, articles.subject)
+    else:  # a page read apart from its count, as when it changed between the two
+        source = source_by_slug(slug)
+    return render_page(request, "articles/source_detail.html", page, source=source)
 
 
 def render_listing(request: HttpRequest, template: str, articles, **context) -> HttpResponse:
     """A paginated page of ``articles``; a listing with no live article is a 404."""
     page = paginate(request, articles, allow_empty=False)
+    return render_page(request, template, page, **context)
+
+
+def render_page(request: HttpRequest, template: str, page: Page, **context) -> HttpResponse:
     context |= {
         "page": page,
         "articles": page.object_list,

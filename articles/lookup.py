@@ -17,6 +17,7 @@ from taggit.models import Tag
 
 from . import cards
 from .around import around_columns, around_from_json
+from .cards import SOURCE_FIELDS
 from .models import WIRE_FILE_FIELDS, Article, Source
 from .prepared import PreparedQuery
 from .tagging import ArticleTags, prefetch_tags, tags_from_json
@@ -24,7 +25,6 @@ from .tagging import ArticleTags, prefetch_tags, tags_from_json
 ARTICLE_FIELDS = tuple(
     field.attname for field in Article._meta.concrete_fields if field.name not in WIRE_FILE_FIELDS
 )
-SOURCE_FIELDS = tuple(field.attname for field in Source._meta.concrete_fields)
 
 
 def _live_by_number(number: int, now) -> QuerySet:
