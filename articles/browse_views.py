@@ -17,6 +17,7 @@ from django.db.models import IntegerField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from taggit.models import Tag
 
 from .cards import (
     FROM_SOURCE,
@@ -24,6 +25,8 @@ from .cards import (
     PUBLISHED_BETWEEN,
     SOURCE_FIELDS,
     SOURCE_PAGE,
+    TAG_FIELDS,
+    TAG_PAGE,
     TAGGED,
     CardList,
     count_all,
@@ -39,7 +42,7 @@ from .filters import (
     start_of_day,
 )
 from .links import absolute_url
-from .lookup import source_by_slug, tag_ids_by_slugs, tag_listing
+from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
 from .models import NEWEST_FIRST, Article, Source
 from .pagination import paginate
 from .prepared import PreparedQuery
@@ -163,21 +166,28 @@ def canonical_filters(filterset: ArticleFilter) -> dict:
 
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tag, articles = tag_listing(slug)
-    return render_listing(request, "articles/tag_detail.html", articles, tag=tag)
+    """The tag's live articles: the tag, its page of cards and their count are one
+    query (``TAG_PAGE``), as an unknown tag and one with no live article are both a 404."""
+    articles = TAG_PAGE.cards(slug=slug)
+    page = paginate(request, articles, allow_empty=False)
+    tag = _subject(articles, Tag, TAG_FIELDS) or tag_by_slug(slug)
+    return render_page(request, "articles/tag_detail.html", page, tag=tag)
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """The source's live articles; the source, its page of cards and their count are
-    one query (``SOURCE_PAGE``), as an unknown source and one with no live article are
-    both a 404."""
+    """The source's live articles, read as a tag's are (``SOURCE_PAGE``)."""
     articles = SOURCE_PAGE.cards(slug=slug)
     page = paginate(request, articles, allow_empty=False)
-    if articles.subject is not None:
-        source = Source.from_db("default", SOURCE_FIELDS, articles.subject)
-    else:  # a page read apart from its count, as when it changed between the two
-        source = source_by_slug(slug)
+    source = _subject(articles, Source, SOURCE_FIELDS) or source_by_slug(slug)
     return render_page(request, "articles/source_detail.html", page, source=source)
+
+
+def _subject(articles: CardList, model, fields: tuple[str, ...]):
+    """The instance of what ``articles`` lists, as read with its page, or None when the
+    page was read apart from its count (as when they changed between the two)."""
+    if articles.subject is None:
+        return None
+    return model.from_db("default", fields, articles.subject)
 
 
 def render_listing(request: HttpRequest, template: str, articles, **context) -> HttpResponse:

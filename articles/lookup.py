@@ -1,6 +1,5 @@
 """The public pages' lookups: one live article by number, with its source, its tags and
-what its page shows around it (one query); a tag by slug with its listing's counts (one
-query); a tag or source by slug.
+what its page shows around it (one query); a tag or source by slug; tags by slugs.
 
 Each is prepared once per process (see prepared.py): building and compiling the
 query cost more than running it. The article lookup reads only what a page shows:
@@ -10,14 +9,13 @@ size of the body.
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from taggit.models import Tag
 
-from . import cards
 from .around import around_columns, around_from_json
-from .cards import SOURCE_FIELDS
+from .cards import SOURCE_FIELDS, TAG_FIELDS
 from .models import WIRE_FILE_FIELDS, Article, Source
 from .prepared import PreparedQuery
 from .tagging import ArticleTags, prefetch_tags, tags_from_json
@@ -60,9 +58,6 @@ def live_article(number: int) -> Article | None:
     return article
 
 
-TAG_FIELDS = ("id", "name", "slug")
-
-
 _TAG_BY_SLUG = PreparedQuery(lambda slug: Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS))
 
 
@@ -72,26 +67,6 @@ def tag_by_slug(slug: str) -> Tag:
     if not rows:
         raise Http404("No such tag")
     return Tag.from_db("default", TAG_FIELDS, rows[0])
-
-
-def _tag_with_live_count(slug: str, now) -> QuerySet:
-    live = cards.tag_live_count(now, OuterRef("pk"))
-    return Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS, live)
-
-
-_TAG_WITH_LIVE_COUNT = PreparedQuery(_tag_with_live_count)
-
-
-def tag_listing(slug: str) -> tuple[Tag, cards.CardList]:
-    """The tag with this slug and the listing of its live articles, or a 404. The tag
-    and its live count are one query; a page of its listing is one more."""
-    now = timezone.now()
-    rows = _TAG_WITH_LIVE_COUNT.rows(slug=slug, now=now)
-    if not rows:
-        raise Http404("No such tag")
-    *fields, live = rows[0]
-    tag = Tag.from_db("default", TAG_FIELDS, fields)
-    return tag, cards.TAGGED.cards(tag_ids=[tag.id], known_live=(live, now))
 
 
 _SOURCE_BY_SLUG = PreparedQuery(

@@ -232,7 +232,7 @@ def _listing_queries(client, url: str, count: int) -> int:
     [
         ("/", 1),  # the page, one more row to know of a next one
         ("/articles/", 3),  # the source choices; the count; the page
-        ("/tags/energy/", 2),  # the tag with its counts; the page
+        ("/tags/energy/", 1),  # the page with its count and its tag
         ("/sources/acme-wire/", 1),  # the page with its count and its source
     ],
 )

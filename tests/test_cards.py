@@ -9,11 +9,12 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone
 
-from articles import cards, formatting, lookup
+from articles import cards, formatting
 from articles.cards import (
     FROM_SOURCE,
     LATEST,
     PUBLISHED_BETWEEN,
+    TAG_PAGE,
     TAGGED,
     latest_first_is_cheaper,
 )
@@ -96,17 +97,20 @@ def test_a_scheduled_article_appears_when_its_time_comes(client, every_state, ur
     assert b"The scheduled one" not in client.get(url).content
 
 
-def test_the_counts_read_with_the_tag_are_those_of_its_listing(
+def test_a_tag_page_reads_the_tag_its_page_and_its_count_at_once(
     every_state, django_assert_num_queries
 ):
     make_article(title="Another", tags=["energy", "mining"])
     make_article(title="Mining only", tags=["mining"])
     tag_id = every_state["live"].tags.get().id
-    with django_assert_num_queries(2):  # the tag with its counts; a page
-        tag, card_list = lookup.tag_listing("energy")
-        assert titles(card_list) == ["Another", "The live one"]
-    assert (tag.id, tag.name) == (tag_id, "energy")
-    assert card_list.count() == TAGGED.cards(tag_ids=[tag_id]).count() == 2
+    card_list = TAG_PAGE.cards(slug="energy")
+    with django_assert_num_queries(1):
+        page, count = card_list.counted_slice(0, 20)
+    assert [card.title for card in page] == ["Another", "The live one"]
+    assert card_list.subject == [tag_id, "energy", "energy"]
+    assert count == card_list.count() == TAGGED.cards(tag_ids=[tag_id]).count() == 2
+    assert TAG_PAGE.cards(slug="no-such-tag").counted_slice(0, 20) is None
+    assert TAG_PAGE.cards(slug="no-such-tag").count() == 0
 
 
 def test_a_tag_lists_and_counts_its_live_articles_newest_first():
