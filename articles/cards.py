@@ -4,15 +4,16 @@ A card is the title and path, the publish time, the source and the summary of a 
 article, with its tags. Listing pages (home, /articles/, tag, source and month pages)
 read only these columns, as rows rather than model instances, and the queries of the
 fixed listings (:data:`LATEST`, :data:`TAGGED`, :data:`FROM_SOURCE`,
-:data:`PUBLISHED_BETWEEN`) are prepared once per process (see prepared.py): building
-and compiling them with the ORM cost more than running them.
+:data:`PUBLISHED_BETWEEN`, and :data:`TAG_PAGE` and :data:`SOURCE_PAGE`, which read
+their tag or source with the page) are prepared once per process (see prepared.py):
+building and compiling them with the ORM cost more than running them.
 
 On SQLite an article's liveness columns lie past its body, often on an overflow page,
 so a query that checks the liveness of thousands of rows one by one is slow (about 3 µs
 a row). Counts and pages are therefore read from indexes that hold those columns
 (``article_live_idx``, ``article_source_live_idx``, and for one tag the index of the
-articles' copies beside their tags, ``TaggedArticle``); a tag's count is its tally
-minus what is *not* live (see :class:`TagListing`).
+articles' copies beside their tags, ``TaggedArticle``); a tag's or source's count is
+its tally minus what is *not* live (see ``models.not_live_terms``).
 """
 
 from __future__ import annotations
@@ -310,7 +311,7 @@ def tally_of(scope: ArticleTally.Scope, subject: int | OuterRef | Subquery) -> Q
     return ArticleTally.objects.filter(scope=scope, subject=subject)
 
 
-def tagged_copies(now: dt.datetime, tag_id: int) -> QuerySet:
+def tagged_copies(now: dt.datetime, tag_id: int | Subquery) -> QuerySet:
     # One tag's live articles, newest first: one range of tagged_article_live_idx.
     return TaggedArticle.objects.live(now).filter(tag_id=tag_id)
 
@@ -450,44 +451,15 @@ class TagListing:
 TAG_FIELDS = ("id", "name", "slug")
 
 
-def _tag_id(slug: str) -> Subquery:
-    return Subquery(Tag.objects.filter(slug=slug).values("pk"))
-
-
-def _tag_row(slug: str, **_values) -> QuerySet:
-    return Tag.objects.filter(slug=slug).values_list(*TAG_FIELDS)
-
-
-def _tagged_slug(now: dt.datetime, slug: str) -> QuerySet:
-    return tagged_copies(now, _tag_id(slug))
-
-
-def _tag_slug_count_terms(now: dt.datetime, slug: str) -> QuerySet:
+def _tag_count_terms(now: dt.datetime, tag_id: int | Subquery) -> QuerySet:
     """The tag's tally minus its articles' copies (``TaggedArticle``) that are not live,
     each kind one short range of the copies' indexes."""
-    tag_id = _tag_id(slug)
     copies = TaggedArticle.objects.filter(tag_id=tag_id)
     return _tally_minus_not_live(now, ArticleTally.Scope.TAG, tag_id, copies)
 
 
-def from_source(now: dt.datetime, source_id: int) -> QuerySet:
+def from_source(now: dt.datetime, source_id: int | Subquery) -> QuerySet:
     return Article.objects.live(now).filter(source_id=source_id)
-
-
-def _source_id(slug: str) -> Subquery:
-    return Subquery(Source.objects.filter(slug=slug).values("pk"))
-
-
-def _source_row(slug: str, **_values) -> QuerySet:
-    return Source.objects.filter(slug=slug).values_list(*SOURCE_FIELDS)
-
-
-def _from_source_slug(now: dt.datetime, slug: str) -> QuerySet:
-    return from_source(now, _source_id(slug))
-
-
-def _source_slug_count_terms(now: dt.datetime, slug: str) -> QuerySet:
-    return _source_count_terms(now, _source_id(slug))
 
 
 def _source_count_terms(now: dt.datetime, source_id: int | Subquery) -> QuerySet:
@@ -545,8 +517,25 @@ TAGGED = TagListing()
 # (page and count 0.08 ms on SQLite, against 0.22 counting the source's index range at
 # 2,500 articles; on PostgreSQL 0.35 ms less a page, once its terms let it keep one plan).
 FROM_SOURCE = Listing(from_source, count_terms=_source_count_terms)
+
+
+def _page_of_slug(model, fields: tuple[str, ...], scope, count_terms) -> Listing:
+    """The listing of one tag or source, ``scope`` and ``count_terms`` taking its id:
+    here found by its slug, inside the page's query, whose ``subject`` is its row."""
+
+    def by_slug(function):
+        return lambda now, slug: function(
+            now, Subquery(model.objects.filter(slug=slug).values("pk"))
+        )
+
+    def subject(slug: str, **_values) -> QuerySet:
+        return model.objects.filter(slug=slug).values_list(*fields)
+
+    return Listing(by_slug(scope), count_terms=by_slug(count_terms), subject=subject)
+
+
 # A tag's page and a source's: the tag or source, found by its slug, read with the page
 # and its count, in one query.
-TAG_PAGE = Listing(_tagged_slug, count_terms=_tag_slug_count_terms, subject=_tag_row)
-SOURCE_PAGE = Listing(_from_source_slug, count_terms=_source_slug_count_terms, subject=_source_row)
+TAG_PAGE = _page_of_slug(Tag, TAG_FIELDS, tagged_copies, _tag_count_terms)
+SOURCE_PAGE = _page_of_slug(Source, SOURCE_FIELDS, from_source, _source_count_terms)
 PUBLISHED_BETWEEN = Listing(_published_between, count_terms=_period_count_terms)

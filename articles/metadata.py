@@ -89,10 +89,7 @@ def open_graph(facts: Facts) -> list[tuple[str, str]]:
         ("og:description", facts.description),
         ("og:url", facts.url),
     ]
-    if facts.image:
-        pairs.append(("og:image", facts.image))
-        if facts.image_alt:
-            pairs.append(("og:image:alt", facts.image_alt))
+    pairs += _image_pairs("og", facts)
     pairs += [
         ("article:published_time", facts.published),
         ("article:modified_time", facts.modified),
@@ -109,11 +106,15 @@ def twitter_card(facts: Facts) -> list[tuple[str, str]]:
         ("twitter:title", facts.title),
         ("twitter:description", facts.description),
     ]
-    if facts.image:
-        pairs.append(("twitter:image", facts.image))
-        if facts.image_alt:
-            pairs.append(("twitter:image:alt", facts.image_alt))
+    pairs += _image_pairs("twitter", facts)
     return [(key, value) for key, value in pairs if value]
+
+
+def _image_pairs(prefix: str, facts: Facts) -> list[tuple[str, str]]:
+    """The image and its text alternative, when there is an image."""
+    if not facts.image:
+        return []
+    return [(f"{prefix}:image", facts.image), (f"{prefix}:image:alt", facts.image_alt)]
 
 
 def organization(name: str, url: str = "") -> dict[str, str]:
