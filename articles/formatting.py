@@ -55,7 +55,7 @@ def year_month(moment: dt.datetime) -> tuple[int, int]:
 def month_and_year(moment: dt.datetime) -> str:
     """``moment``'s month as ``date:"F Y"`` shows it (January 2024)."""
     local = site_time(moment)
-    return f"{month_names()[local.month]} {local.year}"
+    return f"{month_names()[local.month]} {local.year:04d}"
 
 
 def human_time(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:

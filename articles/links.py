@@ -87,12 +87,13 @@ _DIGIT_PLACEHOLDERS = {"year": "9876", "month": "54"}
 @cache
 def _pattern(view_name: str, arguments: tuple[str, ...], script_prefix: str) -> str:
     """The path of ``view_name`` as a format string, ``{argument}`` for each argument:
-    reversed once per URL prefix."""
+    reversed once per URL prefix. The stand-ins are looked for after the prefix only,
+    which may hold the same digits (a site served under ``/news2054/``)."""
     path = reverse(view_name, kwargs={name: _DIGIT_PLACEHOLDERS[name] for name in arguments})
-    path = path.replace("{", "{{").replace("}", "}}")
+    pattern = path[len(script_prefix) :].replace("{", "{{").replace("}", "}}")
     for name in arguments:
-        path = path.replace(_DIGIT_PLACEHOLDERS[name], f"{{{name}}}")
-    return path
+        pattern = pattern.replace(_DIGIT_PLACEHOLDERS[name], f"{{{name}}}", 1)
+    return script_prefix.replace("{", "{{").replace("}", "}}") + pattern
 
 
 def short_path(code: str) -> str:

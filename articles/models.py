@@ -126,7 +126,7 @@ def not_live_terms(now: datetime) -> tuple[Q, Q, Q]:
     article has a publish time; an expiry comes after the publish time), which also make
     the three terms disjoint: their counts can be added up. Each term is an index range,
     so the articles that are not live, usually few, can be read without visiting the live
-    ones: a tag's live count is its tagged total minus these (see ``cards.TagListing``).
+    ones: a tag's or source's live count is its tally minus these (see ``cards``).
 
     The terms are written for PostgreSQL's plans of prepared statements. It plans a
     statement once for all values (a generic plan) only when its estimate is no worse
@@ -140,18 +140,26 @@ def not_live_terms(now: datetime) -> tuple[Q, Q, Q]:
     return is_draft(), is_scheduled(now), is_expired(now)
 
 
-@models.CharField.register_lookup
 class LiteralExact(models.Lookup):
-    """``field__literal=value``: equality, with the value written into the SQL as a
-    literal rather than passed as a parameter (see ``not_live_terms`` for why). Only a
-    name-like value, such as a status from code, is accepted: nothing to escape."""
+    """``status__literal=value``: equality, with the value written into the SQL as a
+    literal rather than passed as a parameter (see ``not_live_terms`` for why).
+
+    Only a name-like value, such as a status from code, is accepted, so there is
+    nothing to escape; anything else is refused when the filter is made, which the
+    admin turns into its "bad filter" page. Registered on the ``status`` fields of
+    the articles and of their copies beside the tags only.
+    """
 
     lookup_name = "literal"
     prepare_rhs = False
 
-    def as_sql(self, compiler, connection):
-        if not (isinstance(self.rhs, str) and self.rhs.isidentifier() and self.rhs.isascii()):
+    def get_prep_lookup(self) -> str:
+        value = str.__str__(self.rhs) if isinstance(self.rhs, str) else ""
+        if not (value.isidentifier() and value.isascii()):
             raise ValueError(f"__literal takes a name-like string, not {self.rhs!r}")
+        return value
+
+    def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         return f"{lhs} = '{self.rhs}'", params
 
@@ -524,6 +532,10 @@ class TaggedArticle(models.Model):
 
     def __str__(self) -> str:
         return f"article {self.article_id} tagged {self.tag_id}"
+
+
+for _model in (Article, TaggedArticle):
+    _model._meta.get_field("status").register_lookup(LiteralExact)
 
 
 def to_base36(number: int) -> str:

@@ -169,6 +169,16 @@ def test_unknown_filter_values_do_not_break_the_list(client, editor):
     assert listed(client.get(CHANGELIST, {"tag": "no-such-tag"})) == set()
 
 
+def test_a_filter_of_the_status_by_literal_is_refused_not_an_error(client, editor):
+    """``__literal`` (not_live_terms) takes name-like values only: anything else from
+    the address is the admin's bad-filter answer, never a 500 or SQL."""
+    make_article()
+    response = client.get(CHANGELIST, {"status__literal": "x' OR '1'='1"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+    assert client.get(CHANGELIST, {"status__literal": "published"}).status_code == 200
+
+
 # The form ------------------------------------------------------------------------------
 
 

@@ -47,6 +47,9 @@ def test_links_follow_the_url_prefix_of_a_site_served_under_a_path():
         assert links.qr_path(7, "svg") == "/news/qr/7.svg"
         assert links.archive_month_path(2024, 3) == "/news/archive/2024/03/"
         assert links.site_links()["home"] == "/news/"
+        set_script_prefix("/news2054-9876/")  # the stand-ins' digits in the prefix
+        assert links.archive_month_path(2024, 3) == "/news2054-9876/archive/2024/03/"
+        assert links.archive_year_path(2024) == "/news2054-9876/archive/2024/"
     finally:
         set_script_prefix(before)
     assert links.site_links()["home"] == "/"
