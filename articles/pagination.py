@@ -53,6 +53,9 @@ def paginate(
 
     A listing that reads a page with its count in one query (``counted_slice``) is
     read so; only an empty page, past the end or of an empty listing, counts apart.
+    With ``allow_empty=False`` a page that shows no article is a 404 whatever the
+    count says: a count from a tally can overstate what is left (an article deleted
+    with raw SQL leaves its tagging rows, which its tag's tally still counts).
     """
     paginator = Paginator(queryset, page_size(per_page), allow_empty_first_page=allow_empty)
     number = page_number(request)
@@ -64,9 +67,12 @@ def paginate(
             items, paginator.count = found  # count is a cached_property: this sets it
             return Page(items, number, paginator)
     try:
-        return paginator.page(number)
+        page = paginator.page(number)
     except InvalidPage as error:  # EmptyPage
         raise Http404("No such page") from error
+    if not allow_empty and not page.object_list:
+        raise Http404("No such page")
+    return page
 
 
 @dataclass

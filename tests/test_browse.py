@@ -62,6 +62,16 @@ def test_unknown_tag_and_tag_without_live_articles_are_404(client):
     assert client.get("/tags/embargoed/").status_code == 404
 
 
+def test_a_tag_whose_articles_were_deleted_with_raw_sql_is_404(client):
+    """The tagging rows of an article deleted in SQL stay behind and its tag's tally
+    still counts them: the tag has no live article to show, so it has no page."""
+    gone = make_article(tags=["orphaned"])
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM articles_article WHERE id = %s", [gone.pk])
+    assert client.get("/tags/orphaned/").status_code == 404
+    assert client.get("/tags/orphaned/feed/").status_code == 404
+
+
 def test_tag_page_past_the_end_is_404(client):
     make_article(tags=["energy"])
     assert client.get("/tags/energy/", {"page": 2}).status_code == 404
