@@ -66,42 +66,35 @@ def page_query(page: Page) -> dict:
 
 def article_list(request: HttpRequest) -> HttpResponse:
     if not ArticleFilter.submitted(request.GET):
-        page = paginate(request, LATEST.cards())
-        context = {
-            "filter": Unfiltered(),
-            "page": page,
-            "articles": page.object_list,
-            "filtered": False,
-            "canonical": absolute(request.path, page_query(page)),
-        }
-        return render(request, "articles/article_list.html", context)
+        # Nothing submitted, nothing to validate: no filter set is made (UnfilteredForm).
+        return _list_page(request, Unfiltered(), paginate(request, LATEST.cards()))
     # The live articles are only built when a filter is in effect: none() keeps
     # ``filterset.qs`` from ever listing an article that is not live.
     filterset = ArticleFilter(request.GET, queryset=Article.objects.none(), request=request)
     if not filterset.is_valid():
-        context = {
-            "filter": filterset,
-            "page": None,
-            "articles": [],
-            "filtered": False,
-            "canonical": absolute(request.path),
-        }
-        return render(request, "articles/article_list.html", context, status=400)
+        return _list_page(request, filterset, None, status=400)
     per_page = filterset.form.cleaned_data.get("per_page")
     filters = canonical_filters(filterset)
     articles = prepared_listing(filterset.form.cleaned_data, filters)
     if articles is None:
         live = Article.objects.live().order_by(*NEWEST_FIRST)
         articles = queryset_cards(filterset.filter_queryset(live))
-    page = paginate(request, articles, per_page)
+    return _list_page(request, filterset, paginate(request, articles, per_page), filters)
+
+
+def _list_page(
+    request: HttpRequest, filterset, page: Page | None, filters: dict | None = None, status=200
+) -> HttpResponse:
+    """/articles/ with ``page`` of what ``filters`` select; no page for invalid filters."""
+    filters = filters or {}
     context = {
         "filter": filterset,
         "page": page,
-        "articles": page.object_list,
+        "articles": page.object_list if page else [],
         "filtered": bool(filters),
-        "canonical": absolute(request.path, {**filters, **page_query(page)}),
+        "canonical": absolute(request.path, {**filters, **(page_query(page) if page else {})}),
     }
-    return render(request, "articles/article_list.html", context)
+    return render(request, "articles/article_list.html", context, status=status)
 
 
 class Unfiltered:

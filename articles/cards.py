@@ -35,7 +35,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, JSONArray
+from django.db.models.functions import JSONArray
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -213,13 +213,14 @@ class Listing:
         """The listing now: its count and its rows are read at the same moment."""
         values["now"] = timezone.now()
         return CardList(
-            partial(self._counted, **values),
+            partial(self.count, **values),
             partial(self.rows, **values),
             partial(self.rows, counted=True, **values) if self._count_with_page else None,
             with_subject=self._subject is not None,
         )
 
-    def _counted(self, **values) -> int:
+    def count(self, **values) -> int:
+        """How many articles the listing holds for these values (``now`` included)."""
         return sum(term for (term,) in self._count.rows(**values))
 
     def _count_query(self, **values) -> QuerySet:
@@ -328,25 +329,14 @@ def tagged_from_latest(now: dt.datetime, content_type_id: int, tag_ids: list[int
     return Article.objects.live(now).filter(Exists(tag_rows.filter(object_id=OuterRef("pk"))))
 
 
-def tag_tally(tag_id: int | OuterRef) -> Coalesce:
-    """How many articles the tag ``tag_id`` (an id, or an outer reference to one) tags,
-    live or not: its tally, which the database keeps (``ArticleTally``), 0 before it has
-    one."""
-    tally = tally_of(ArticleTally.Scope.TAG, tag_id)
-    return Coalesce(Subquery(tally.values("articles")), 0)
-
-
 def highest_article_pk() -> Subquery:
     """``(SELECT MAX(id) ...)`` as an ordered seek: about how many articles there are."""
     return Subquery(Article.objects.order_by("-pk").values("pk")[:1])
 
 
-def count_tagged(tag_ids: list[int]) -> Func | RawSQL:
-    """How many articles rows of the tags ``tag_ids`` tag, to select
-    with values_list(). One tag has one row per article, counted from its index; an
-    article with several of the tags is counted once (``COUNT(DISTINCT)``)."""
-    if len(tag_ids) == 1:
-        return count_all()
+def count_tagged() -> Func:
+    """How many articles the selected tagging rows tag, to select with values_list():
+    an article with several of the tags is counted once."""
     return Func(
         F("object_id"), template="COUNT(DISTINCT %(expressions)s)", output_field=IntegerField()
     )
@@ -363,16 +353,12 @@ def _not_live_rows(now: dt.datetime, tagged: QuerySet) -> QuerySet:
 
 
 def _tag_counts(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:
+    """Several tags' counts (``TagCounts``); one tag's come from its copies."""
     tagged = tagged_items(content_type_id, tag_id__in=tag_ids).order_by()
     not_live = _not_live_rows(now, tagged)
-    if len(tag_ids) == 1:
-        all_tagged = tag_tally(tag_ids[0])
-    else:
-        all_tagged = Subquery(
-            tagged.values_list(count_tagged(tag_ids)), output_field=IntegerField()
-        )
+    all_tagged = Subquery(tagged.values_list(count_tagged()), output_field=IntegerField())
     # An aggregate without GROUP BY: one row, even for tags on no article.
-    return not_live.values_list(all_tagged, count_tagged(tag_ids), highest_article_pk())
+    return not_live.values_list(all_tagged, count_tagged(), highest_article_pk())
 
 
 def latest_first_is_cheaper(stop: int, tagged: int, articles: int) -> bool:
@@ -410,40 +396,47 @@ class TagListing:
     on 6,500 of 100,000 articles on SQLite), so the count is the tagged articles minus
     those that are not live, which ``not_live_terms`` finds by index ranges: both
     counts read indexes only. One tag's pages are a range of its articles' copies
-    (``TaggedArticle``); several tags' come from whichever end is cheaper
-    (:func:`latest_first_is_cheaper`).
+    (``TaggedArticle``), counted as its tag page counts them (``_tag_count_terms``);
+    several tags' come from whichever end is cheaper (:func:`latest_first_is_cheaper`).
+    An empty listing reads its count and no rows.
     """
 
     def __init__(self) -> None:
         self._counts = PreparedQuery(_tag_counts)
-        self._one_tag = Listing(tagged_copies)
+        self._one_tag = Listing(tagged_copies, count_terms=_tag_count_terms)
         self._from_tag_rows = Listing(tagged_from_tag_rows)
         self._from_latest = Listing(tagged_from_latest)
 
     def cards(self, tag_ids: list[int]) -> CardList:
         """The listing of the articles with any of ``tag_ids`` (ids of existing tags)."""
         now = timezone.now()
+        tag_ids = sorted(set(tag_ids))
+        if len(tag_ids) == 1:
+            return self._one_tag_cards(now, tag_ids[0])
         values = {
             "now": now,
             "content_type_id": ContentType.objects.get_for_model(Article).pk,
-            "tag_ids": sorted(set(tag_ids)),
+            "tag_ids": tag_ids,
         }
 
         @cache
         def counts() -> TagCounts:
             return TagCounts(*self._counts.rows(**values)[0])
 
-        def live() -> int:
-            return counts().live
-
         def rows(first: int, stop: int) -> list[tuple]:
-            if not live():
+            if not counts().live:
                 return []
-            if len(values["tag_ids"]) == 1:
-                return self._one_tag.rows(first, stop, now=now, tag_id=values["tag_ids"][0])
             cheaper = latest_first_is_cheaper(stop, counts().tagged, counts().articles)
             listing = self._from_latest if cheaper else self._from_tag_rows
             return listing.rows(first, stop, **values)
+
+        return CardList(lambda: counts().live, rows)
+
+    def _one_tag_cards(self, now: dt.datetime, tag_id: int) -> CardList:
+        live = cache(partial(self._one_tag.count, now=now, tag_id=tag_id))
+
+        def rows(first: int, stop: int) -> list[tuple]:
+            return self._one_tag.rows(first, stop, now=now, tag_id=tag_id) if live() else []
 
         return CardList(live, rows)
 
