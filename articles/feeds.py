@@ -1,32 +1,25 @@
 """RSS 2.0 and Atom feeds of live articles: the latest, one tag's and one source's.
 
-Each item carries the title, the canonical link, the publish and change times, the
-summary as description, the source as author, the tags as categories, the lead
-image as an enclosure and the full (sanitized on save) body as content. The GUID is
-the article's permanent short link, so a changed slug does not make readers show
-the item twice. Feeds answer 304 to a matching If-None-Match (see
-``articles/syndication.py``). Every text leaves out the characters XML 1.0 cannot
-hold, which wire copy occasionally carries (see :class:`FeedXMLWriter`).
+What each item carries is in ``articles/feed_items.py``; how it is written as XML in
+``articles/feed_xml.py``. Feeds answer 304 to a matching If-None-Match (see
+``articles/syndication.py``).
 """
 
 from __future__ import annotations
 
-import mimetypes
-from functools import lru_cache
-from urllib.parse import urlsplit
-from xml.sax.saxutils import quoteattr
+import datetime as dt
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
-from django.utils.html import escape
-from django.utils.xmlutils import SimplerXMLGenerator
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
+from .feed_items import atom_entry, rss_item
+from .feed_xml import FeedXMLWriter
 from .links import absolute_url, slug_path
 from .lookup import source_by_slug, tag_by_slug
 from .models import Source
@@ -36,82 +29,27 @@ from .syndication import (
     feed_entries,
     feed_etag,
     last_changed,
-    xml_safe,
 )
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-# An enclosure must name a type; a lead image URL without a known extension is most
-# likely a JPEG (length "0" is the RSS convention for "unknown").
-FALLBACK_IMAGE_TYPE = "image/jpeg"
 
 
-def xml_text(content: str) -> str:
-    """``content`` as element text: escaped as SimplerXMLGenerator escapes it, and
-    without the characters XML 1.0 cannot hold (see ``xml_safe``), where
-    SimplerXMLGenerator raises UnserializableContentError for the control characters."""
-    # saxutils.escape, inlined: a feed escapes a few hundred texts.
-    return xml_safe(content).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+class EntriesFeed:
+    """What the two formats share: the articles (``FeedEntry``) they list, set by
+    :meth:`ArticleFeed.render`, and the channel's date worked out from them."""
+
+    entries: list[FeedEntry] = []
+
+    def latest_post_date(self) -> dt.datetime:
+        """``SyndicationFeed.latest_post_date`` of the entries: the last change of any
+        of them, or now when there is none."""
+        changes = [last_changed(entry) for entry in self.entries]
+        return max(changes) if changes else dt.datetime.now(tz=dt.UTC)
 
 
-def xml_attributes(attrs: dict[str, str] | None) -> str:
-    """`` name="value"`` for each attribute, sorted by name, as SimplerXMLGenerator
-    writes them."""
-    if not attrs:
-        return ""
-    return "".join(f" {name}={_quoted(value)}" for name, value in sorted(attrs.items()))
-
-
-@lru_cache(maxsize=1024)
-def _quoted(value: str) -> str:
-    """``quoteattr(value)``, remembered: most attribute values of a feed recur (the
-    GUID's isPermaLink, the Dublin Core namespace, the enclosures' types)."""
-    return quoteattr(value)
-
-
-class FeedXMLWriter(SimplerXMLGenerator):
-    """SimplerXMLGenerator's output in fewer calls, and never an invalid character.
-
-    Django writes each element as startElement, characters and endElement, each
-    checking, escaping and writing on its own: a feed is hundreds of elements.
-    This writes an element with its text in one piece, and cleans text (``xml_text``)
-    instead of refusing it: every text is scanned once, here, so the feeds need not
-    clean a 3,000-character body first and have it scanned again. For text without
-    such characters the output is SimplerXMLGenerator's, byte for byte.
-
-    Give it a ``StringIO`` (``writeString``): Django's feeds write straight to the
-    response, one ``HttpResponse.write`` (and encode) per piece.
-    """
-
-    def _close_start_tag(self) -> None:
-        if self._pending_start_element:
-            self._write(">")
-            self._pending_start_element = False
-
-    def _text(self, content) -> str:
-        if not isinstance(content, str):
-            content = str(content, self._encoding)
-        return xml_text(content)
-
-    def startElement(self, name: str, attrs: dict[str, str] | None) -> None:
-        self._close_start_tag()
-        self._write(f"<{name}{xml_attributes(attrs)}")
-        self._pending_start_element = True
-
-    def characters(self, content) -> None:
-        text = self._text(content) if content else ""
-        if text:
-            self._close_start_tag()
-            self._write(text)
-
-    def addQuickElement(self, name: str, contents=None, attrs=None) -> None:
-        self._close_start_tag()
-        text = self._text(contents) if contents else ""
-        start = f"<{name}{xml_attributes(attrs)}"
-        self._write(f"{start}>{text}</{name}>" if text else f"{start}/>")
-
-
-class ContentRssFeed(Rss201rev2Feed):
-    """RSS 2.0 with the full body in ``content:encoded``, written by FeedXMLWriter."""
+class ContentRssFeed(EntriesFeed, Rss201rev2Feed):
+    """RSS 2.0 with the full body in ``content:encoded``: the channel written by
+    FeedXMLWriter, each item by ``rss_item``."""
 
     def rss_attributes(self) -> dict[str, str]:
         return {**super().rss_attributes(), "xmlns:content": CONTENT_NS}
@@ -124,18 +62,15 @@ class ContentRssFeed(Rss201rev2Feed):
         handler.startElement("rss", self.rss_attributes())
         handler.startElement("channel", self.root_attributes())
         self.add_root_elements(handler)
-        self.write_items(handler)
+        site_url = settings.SITE_URL
+        handler.raw("".join([rss_item(entry, site_url) for entry in self.entries]))
         self.endChannelElement(handler)
         handler.endElement("rss")
 
-    def add_item_elements(self, handler, item) -> None:
-        super().add_item_elements(handler, item)
-        if item.get("content_html"):
-            handler.addQuickElement("content:encoded", item["content_html"])
 
-
-class ContentAtomFeed(Atom1Feed):
-    """Atom with the full body in ``<content type="html">``, written by FeedXMLWriter."""
+class ContentAtomFeed(EntriesFeed, Atom1Feed):
+    """Atom with the full body in ``<content type="html">``: the feed's elements
+    written by FeedXMLWriter, each entry by ``atom_entry``."""
 
     def write(self, outfile, encoding: str) -> None:
         """``Atom1Feed.write`` with a FeedXMLWriter."""
@@ -143,38 +78,18 @@ class ContentAtomFeed(Atom1Feed):
         handler.startDocument()
         handler.startElement("feed", self.root_attributes())
         self.add_root_elements(handler)
-        self.write_items(handler)
+        site_url = settings.SITE_URL
+        handler.raw("".join([atom_entry(entry, site_url) for entry in self.entries]))
         handler.endElement("feed")
-
-    def add_item_elements(self, handler, item) -> None:
-        super().add_item_elements(handler, item)
-        if item.get("content_html"):
-            handler.addQuickElement("content", item["content_html"], {"type": "html"})
-
-
-def html_summary(summary: str) -> str | None:
-    """The plain-text summary, HTML-escaped (both formats carry the description as
-    HTML), or None for no description: cleaned first, so a summary of nothing but
-    characters XML cannot hold is none."""
-    summary = xml_safe(summary)
-    return escape(summary) if summary else None
-
-
-def image_enclosures(url: str) -> list[Enclosure]:
-    """The lead image (an absolute URL, or "") as the item's one enclosure."""
-    if not url:
-        return []
-    mime_type, _encoding = mimetypes.guess_type(urlsplit(url).path)
-    return [Enclosure(url, "0", mime_type or FALLBACK_IMAGE_TYPE)]
 
 
 class ArticleFeed(Feed):
     """The latest ``FEED_SIZE`` live articles of ``scope(obj)``, as RSS 2.0.
 
     Django's ``Feed`` builds the channel (title, links, description); the items are
-    added by :meth:`render`, from :meth:`item_fields`, rather than through
-    ``Feed.get_feed``, which looks up and inspects a dozen ``item_*`` methods for
-    every item.
+    the entries :meth:`render` hands the feed, each written by ``feed_items.py``,
+    rather than through ``Feed.get_feed``, which looks up and inspects a dozen
+    ``item_*`` methods for every item and writes each element in three calls.
     """
 
     feed_type = ContentRssFeed
@@ -192,8 +107,7 @@ class ArticleFeed(Feed):
 
     def render(self, obj, entries: list[FeedEntry], request: HttpRequest) -> HttpResponse:
         feedgen = self.get_feed(obj, request)
-        for entry in entries:
-            feedgen.add_item(**self.item_fields(entry))
+        feedgen.entries = entries
         return HttpResponse(feedgen.writeString("utf-8"), content_type=feedgen.content_type)
 
     def entries(self, obj) -> list[FeedEntry]:
@@ -222,30 +136,6 @@ class ArticleFeed(Feed):
 
     def author_name(self, obj) -> str:
         return settings.SITE_NAME
-
-    # One item ---------------------------------------------------------------------
-
-    def item_fields(self, entry: FeedEntry) -> dict:
-        """The keyword arguments of ``SyndicationFeed.add_item`` for one article.
-
-        The GUID is the permanent short link, so a changed slug does not make readers
-        show the item twice; the source is the author and the tags are the categories.
-        """
-        return {
-            "title": entry.title,
-            "link": absolute_url(entry.path),
-            "description": html_summary(entry.summary),
-            "unique_id": absolute_url(entry.short_path),
-            "unique_id_is_permalink": True,
-            "enclosures": image_enclosures(entry.image),
-            "pubdate": entry.publish_at,
-            "updateddate": last_changed(entry),
-            "author_name": entry.source_name,
-            "author_link": entry.source_homepage or None,
-            # In the order readers see them: sorted once cleaned.
-            "categories": sorted(xml_safe(name) for name, _slug in entry.tags),
-            "content_html": entry.body,
-        }
 
 
 class LatestArticlesFeed(ArticleFeed):
