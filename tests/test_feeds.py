@@ -14,12 +14,13 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc2822_date
 from django.utils.http import http_date
 
 from articles import feed_items, feeds
 from articles.cards import latest_first_is_cheaper
-from articles.feed_xml import rfc2822, xml_attribute
+from articles.feed_xml import rfc2822, xml_attribute, xml_text
 from articles.links import absolute_url
 from articles.lookup import tag_by_slug
 from articles.models import Article
@@ -496,3 +497,31 @@ def test_feeds_only_answer_reads(client, articles, url):
 )
 def test_attribute_values_are_quoted_as_saxutils_quotes_them(value):
     assert xml_attribute(value) == quoteattr(value)
+
+
+@pytest.mark.parametrize(
+    "iri",
+    [
+        "https://cdn.example/images/lead-1.jpg?w=800&h=600#top",
+        "http://acme.example/~desk/(a)[b]!$*+,;=:@'%20",
+        "https://acme.example/caf\u00e9 menu",
+        'https://acme.example/a"b<c>d\\e^f`g{h}i|j',
+        "",
+    ],
+)
+def test_links_are_quoted_as_djangos_feeds_quote_them(iri):
+    assert feed_items.uri(iri) == iri_to_uri(iri)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<p>" + "word " * 100 + "\x0b\x1f</p>", "&lt;p&gt;" + "word " * 100 + "&lt;/p&gt;"),
+        ("<p>" + "word\t" * 100 + "\n</p>", "&lt;p&gt;" + "word\t" * 100 + "\n&lt;/p&gt;"),
+        ("<p>" + "caf\u00e9 " * 100 + "\x08</p>", "&lt;p&gt;" + "caf\u00e9 " * 100 + "&lt;/p&gt;"),
+        ("Tom & Jerry\x0c", "Tom &amp; Jerry"),
+        ("two\nlines", "two\nlines"),
+    ],
+)
+def test_element_text_is_escaped_and_loses_what_xml_cannot_hold(text, expected):
+    assert xml_text(text) == expected
