@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from taggit.models import TaggedItem
 
 from articles import links
 from articles.models import Article
@@ -63,11 +64,12 @@ def test_unknown_tag_and_tag_without_live_articles_are_404(client):
 
 
 def test_a_tag_whose_articles_were_deleted_with_raw_sql_is_404(client):
-    """The tagging rows of an article deleted in SQL stay behind and its tag's tally
-    still counts them: the tag has no live article to show, so it has no page."""
+    """An article deleted in SQL takes its tagging rows with it: its tag has no
+    article left, counts none, and has no page."""
     gone = make_article(tags=["orphaned"])
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM articles_article WHERE id = %s", [gone.pk])
+    assert not TaggedItem.objects.filter(object_id=gone.pk).exists()
     assert client.get("/tags/orphaned/").status_code == 404
     assert client.get("/tags/orphaned/feed/").status_code == 404
 

@@ -80,7 +80,7 @@ def test_every_write_path_keeps_the_copies_exact():
 
     first.delete()  # its tagged rows go with it
     Article.objects.filter(pk=bulk[2].pk).delete()
-    with connection.cursor() as cursor:  # a raw delete leaves taggit's rows, not the copies
+    with connection.cursor() as cursor:  # a raw delete takes taggit's rows and the copies
         cursor.execute("DELETE FROM articles_article WHERE id = %s", [bulk[3].pk])
     assert_exact()
     energy.delete()  # its tagged rows go with it

@@ -29,11 +29,14 @@ def stored_tallies() -> dict[tuple[int, int], int]:
 
 
 def counted_tallies() -> dict[tuple[int, int], int]:
-    """The same figures, counted from the tables."""
+    """The same figures, counted from the tables: a tag's, from the rows tagging
+    articles that exist."""
     counted = {(ALL, 0): Article.objects.count()}
     article_type = ContentType.objects.get_for_model(Article)
     per_tag = (
-        TaggedItem.objects.filter(content_type=article_type)
+        TaggedItem.objects.filter(
+            content_type=article_type, object_id__in=Article.objects.values("pk")
+        )
         .values_list("tag_id")
         .annotate(articles=Count("id"))
     )
@@ -93,6 +96,7 @@ def test_every_write_path_keeps_the_tallies_exact():
 
     with connection.cursor() as cursor:  # raw SQL goes through the triggers too
         cursor.execute("DELETE FROM articles_article WHERE id = %s", [bulk[3].pk])
+    assert not TaggedItem.objects.filter(object_id=bulk[3].pk).exists()  # taken with it
     assert_exact()
 
 
@@ -167,6 +171,21 @@ def test_the_migration_counts_the_articles_already_there():
     assert stored_tallies()[ALL, 0] == 4
     assert_exact()
     make_article(title="After", tags=["energy"])
+    assert_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_removes_the_tags_of_articles_deleted_in_sql():
+    kept = make_article(title="Kept", tags=["energy"])
+    call_command("migrate", "articles", "0013", verbosity=0)
+    gone = make_article(title="Deleted in SQL", tags=["energy", "markets"])
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM articles_article WHERE id = %s", [gone.pk])
+    energy = Tag.objects.get(slug="energy")
+    assert stored_tallies()[TAG, energy.pk] == 2  # the rows left behind still count
+    call_command("migrate", "articles", verbosity=0)
+    assert stored_tallies()[TAG, energy.pk] == 1
+    assert list(TaggedItem.objects.values_list("object_id", flat=True)) == [kept.pk]
     assert_exact()
 
 
