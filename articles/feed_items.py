@@ -38,7 +38,7 @@ def rss_item(entry: FeedEntry, site_url: str) -> str:
     parts = [
         "<item>",
         element("title", entry.title),
-        element("link", f"{site_url}{entry.path}"),
+        element("link", uri(f"{site_url}{entry.path}")),
     ]
     summary = html_summary(entry.summary)
     if summary is not None:
@@ -64,7 +64,7 @@ def atom_entry(entry: FeedEntry, site_url: str) -> str:
     parts = [
         "<entry>",
         element("title", entry.title),
-        f'<link href={xml_attribute(f"{site_url}{entry.path}")} rel="alternate"/>',
+        f'<link href={xml_attribute(uri(f"{site_url}{entry.path}"))} rel="alternate"/>',
         element("published", entry.publish_at.isoformat()),
         element("updated", last_changed(entry).isoformat()),
         "<author>",
@@ -120,9 +120,10 @@ def uri(iri: str) -> str:
 
 
 def image_type(url: str) -> str:
-    """The media type of the image at ``url``, guessed from its file name."""
+    """The media type of the image at ``url``, guessed from its file name as
+    ``mimetypes.guess_type`` guesses it from the URL's path."""
     path = urlsplit(url).path
-    file_name = path[path.rfind("/") + 1 :]
+    file_name = path[path.rfind("/") + 1 :].lstrip(".")  # ".png" has no extension
     dot = file_name.find(".")
     return _type_of_suffixes(file_name[dot:] if dot >= 0 else "")
 

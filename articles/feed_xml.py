@@ -7,15 +7,15 @@ Here the channel is written by a thinner writer (:class:`FeedXMLWriter`), and ea
 item is one string of :func:`element` calls (``feed_items.py``).
 
 The output is Django's byte for byte for every text XML can hold; a test compares
-the two. Where Django refuses a text with a character XML 1.0 cannot hold, this
-leaves the character out (see ``syndication.xml_safe``): wire copy occasionally
+the two. Characters XML 1.0 cannot hold are left out of every text (see
+``syndication.xml_safe``), where Django refuses the control characters among them
+and writes the others into a document no parser accepts: wire copy occasionally
 carries them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from xml.sax.saxutils import quoteattr
 
 from django.utils.feedgenerator import rfc2822_date
@@ -78,14 +78,7 @@ def xml_attributes(attrs: dict[str, str] | None) -> str:
     writes them."""
     if not attrs:
         return ""
-    return "".join(f" {name}={_quoted(value)}" for name, value in sorted(attrs.items()))
-
-
-@lru_cache(maxsize=1024)
-def _quoted(value: str) -> str:
-    """``quoteattr(value)``, remembered: most attribute values of a feed recur (the
-    GUID's isPermaLink, the Dublin Core namespace, the enclosures' types)."""
-    return quoteattr(value)
+    return "".join(f" {name}={xml_attribute(value)}" for name, value in sorted(attrs.items()))
 
 
 def element(name: str, content: str | None, attributes: str = "") -> str:

@@ -8,6 +8,7 @@ What each item carries is in ``articles/feed_items.py``; how it is written as XM
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -38,7 +39,7 @@ class EntriesFeed:
     """What the two formats share: the articles (``FeedEntry``) they list, set by
     :meth:`ArticleFeed.render`, and the channel's date worked out from them."""
 
-    entries: list[FeedEntry] = []
+    entries: Sequence[FeedEntry] = ()
 
     def latest_post_date(self) -> dt.datetime:
         """``SyndicationFeed.latest_post_date`` of the entries: the last change of any
@@ -84,7 +85,7 @@ class ContentAtomFeed(EntriesFeed, Atom1Feed):
 
 
 class ArticleFeed(Feed):
-    """The latest ``FEED_SIZE`` live articles of ``scope(obj)``, as RSS 2.0.
+    """The latest ``FEED_SIZE`` live articles of ``entries(obj)``, as RSS 2.0.
 
     Django's ``Feed`` builds the channel (title, links, description); the items are
     the entries :meth:`render` hands the feed, each written by ``feed_items.py``,
@@ -105,7 +106,7 @@ class ArticleFeed(Feed):
         etag = feed_etag(entries, f"{self.feed_type.__name__}:{obj!r}")
         return conditional_feed_response(request, etag, lambda: self.render(obj, entries, request))
 
-    def render(self, obj, entries: list[FeedEntry], request: HttpRequest) -> HttpResponse:
+    def render(self, obj, entries: Sequence[FeedEntry], request: HttpRequest) -> HttpResponse:
         feedgen = self.get_feed(obj, request)
         feedgen.entries = entries
         return HttpResponse(feedgen.writeString("utf-8"), content_type=feedgen.content_type)
@@ -114,7 +115,7 @@ class ArticleFeed(Feed):
         return feed_entries()
 
     def items(self, obj) -> tuple:
-        """None for ``Feed.get_feed``: :meth:`render` adds them."""
+        """No items for ``Feed.get_feed``: :meth:`render` hands the feed its entries."""
         return ()
 
     # The feed ---------------------------------------------------------------------

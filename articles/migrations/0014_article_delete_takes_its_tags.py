@@ -7,13 +7,16 @@ deleted in SQL left its rows behind. Those rows kept counting in the tag's tally
 live, stayed too high, and a tag whose only article was gone still had a tally.
 
 - A trigger on the articles deletes the deleted articles' tagging rows. Deleting them
-  runs taggit's own triggers, which take them off the tallies (0009) and the copies
-  (0011, already gone with the article). Deleted through the ORM, the rows are gone
-  before the article is, and the trigger finds none.
-- SQLite: a row trigger. PostgreSQL: a statement trigger with a transition table. Its
-  name sorts before the tally triggers', so it fires first and, as every tally writer,
-  locks the tally of all articles before any other tally.
+  runs the triggers migrations 0009 and 0011 put on taggit's table, which take them
+  off the tag tallies and delete their copies. Deleted through the ORM, the rows are
+  gone before the article is, and the trigger finds none.
+- SQLite: a row trigger. PostgreSQL: a statement trigger with a transition table.
+  Each fires before the articles' other delete triggers (SQLite runs the newest
+  first; PostgreSQL runs them by name), so on PostgreSQL the nested tag-tally
+  trigger, as every tally writer, locks the tally of all articles before any other.
 - The migration removes the rows already left behind, which takes them off the tallies.
+- Not covered: without a foreign key, a tagging row that another transaction adds to
+  an article while it is being deleted, committed after the delete, is left behind.
 
 As with migration 0009: on SQLite, a later migration that rebuilds ``articles_article``
 drops this trigger and must run ``install_sqlite`` from this module again.
