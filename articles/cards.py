@@ -297,19 +297,14 @@ def _live_count_terms(now: dt.datetime) -> QuerySet:
 def _tally_minus_not_live(
     now: dt.datetime, scope: ArticleTally.Scope, subject: int, articles: QuerySet
 ) -> QuerySet:
-    """Count terms (rows of one number ``n``): the tally of ``scope`` and ``subject``,
-    how many ``articles`` there are live or not (no row before the first one was
-    written), then minus each kind of them that is not live (``not_live_terms``)."""
-    tally = tally_of(scope, subject).values(n=F("articles"))
+    """Count terms (rows of one number ``n``): the tally of ``scope`` and ``subject``
+    (``ArticleTally``, which the database keeps), how many ``articles`` there are live
+    or not (no row before the first one was written), then minus each kind of them
+    that is not live (``not_live_terms``)."""
+    tally = ArticleTally.objects.filter(scope=scope, subject=subject).values(n=F("articles"))
     articles = articles.order_by()
     minus = (articles.filter(kind).values(n=count_all("-")) for kind in not_live_terms(now))
     return tally.union(*minus, all=True)
-
-
-def tally_of(scope: ArticleTally.Scope, subject: int | OuterRef | Subquery) -> QuerySet:
-    """The tally the database keeps (``ArticleTally``) of all articles (``subject`` 0),
-    of one tag or of one source: how many articles it counts, live or not."""
-    return ArticleTally.objects.filter(scope=scope, subject=subject)
 
 
 def tagged_copies(now: dt.datetime, tag_id: int | Subquery) -> QuerySet:

@@ -44,9 +44,11 @@ def _around(
 def _reversed_around(
     view_name: str, kwarg: str, placeholder: str, fixed: tuple, script_prefix: str
 ) -> tuple[str, str]:
-    """The path before and after one argument, reversed once per URL prefix."""
+    """The path before and after one argument, reversed once per URL prefix. The
+    placeholder is looked for last: the prefix (a site served under ``/news2054/``) or
+    an argument before it may hold the same characters."""
     path = reverse(view_name, kwargs={**dict(fixed), kwarg: placeholder})
-    head, tail = path.split(placeholder)
+    head, _placeholder, tail = path.rpartition(placeholder)
     return head, tail
 
 
@@ -68,32 +70,15 @@ def _quoted(slug: str) -> str:
 
 def archive_year_path(year: int) -> str:
     """The path of a year's archive page."""
-    return _pattern("articles:archive_year", ("year",), get_script_prefix()).format(
-        year=f"{year:04d}"
-    )
+    head, tail = _around("articles:archive_year", "year", "9876")
+    return f"{head}{year:04d}{tail}"
 
 
 def archive_month_path(year: int, month: int) -> str:
-    """The path of a month's archive page."""
-    return _pattern("articles:archive_month", ("year", "month"), get_script_prefix()).format(
-        year=f"{year:04d}", month=f"{month:02d}"
-    )
-
-
-# Stand-ins the archive patterns accept, unlike any other part of their paths.
-_DIGIT_PLACEHOLDERS = {"year": "9876", "month": "54"}
-
-
-@cache
-def _pattern(view_name: str, arguments: tuple[str, ...], script_prefix: str) -> str:
-    """The path of ``view_name`` as a format string, ``{argument}`` for each argument:
-    reversed once per URL prefix. The stand-ins are looked for after the prefix only,
-    which may hold the same digits (a site served under ``/news2054/``)."""
-    path = reverse(view_name, kwargs={name: _DIGIT_PLACEHOLDERS[name] for name in arguments})
-    pattern = path[len(script_prefix) :].replace("{", "{{").replace("}", "}}")
-    for name in arguments:
-        pattern = pattern.replace(_DIGIT_PLACEHOLDERS[name], f"{{{name}}}", 1)
-    return script_prefix.replace("{", "{{").replace("}", "}}") + pattern
+    """The path of a month's archive page (reversed once per year: a page links the
+    months of one year)."""
+    head, tail = _around("articles:archive_month", "month", "54", year=f"{year:04d}")
+    return f"{head}{month:02d}{tail}"
 
 
 def short_path(code: str) -> str:

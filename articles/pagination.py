@@ -20,8 +20,6 @@ from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from . import links
-
 if TYPE_CHECKING:
     from .cards import CardList
 
@@ -54,8 +52,9 @@ def paginate(
     A listing that reads a page with its count in one query (``counted_slice``) is
     read so; only an empty page, past the end or of an empty listing, counts apart.
     With ``allow_empty=False`` a page that shows no article is a 404 whatever the
-    count says: a count from a tally can overstate what is left (an article deleted
-    with raw SQL leaves its tagging rows, which its tag's tally still counts).
+    count says: a count from a tally can overstate what is left (a tagging row added
+    to an article while another transaction deletes it outlives the article, and its
+    tag's tally still counts it; see migration 0014).
     """
     paginator = Paginator(queryset, page_size(per_page), allow_empty_first_page=allow_empty)
     number = page_number(request)
@@ -112,7 +111,7 @@ def paginate_uncounted(
     return UncountedPage(rows[:per_page], number, has_next_page=len(rows) > per_page)
 
 
-def page_url(request: HttpRequest, number: int, absolute: bool = False) -> str:
+def page_url(request: HttpRequest, number: int) -> str:
     """The current URL with ``page`` set to ``number`` (page 1 drops the parameter),
     keeping the reader's other query parameters."""
     kept = ((key, values) for key, values in request.GET.lists() if key != "page")
@@ -120,4 +119,4 @@ def page_url(request: HttpRequest, number: int, absolute: bool = False) -> str:
     if int(number) > 1:
         pairs.append(("page", str(number)))
     url = f"{request.path}?{urlencode(pairs)}" if pairs else request.path
-    return links.absolute_url(url) if absolute else url
+    return url
