@@ -143,6 +143,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # because a pooler in transaction mode (PgBouncer before 1.21) cannot keep them: behind
 # one, set DATABASE_PREPARED_STATEMENTS=false.
 _postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if _postgres:
+    # Django's backend, checking a kept connection without a round trip per request
+    # (newsroom/db/postgresql).
+    DATABASES["default"]["ENGINE"] = "newsroom.db.postgresql"
 if _postgres and env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5

@@ -1,0 +1,68 @@
+"""The PostgreSQL backend (newsroom/db/postgresql): Django's, its per-request health
+check of a kept connection made without a round trip."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+from django.core.signals import request_started
+from django.db import connection
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # the kept connection, outside any atomic block
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL backend"),
+]
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def end_session(pid: int) -> None:
+    """End session ``pid`` from another connection, as a server restart or an
+    administrator would, and wait until it is gone."""
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"],
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(100):
+            alive = other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+            if alive.fetchone() is None:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"session {pid} did not end")
+
+
+def test_postgres_urls_use_the_backend():
+    assert connection.settings_dict["ENGINE"] == "newsroom.db.postgresql"
+    assert connection.health_check_enabled
+
+
+def test_a_healthy_kept_connection_serves_the_next_request_without_a_check_query(
+    monkeypatch,
+):
+    pid = backend_pid()
+    checks = []
+    real_check = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or real_check())
+
+    request_started.send(sender=None)
+    assert backend_pid() == pid
+    assert checks == []
+
+
+def test_a_connection_the_server_ended_is_replaced_before_the_next_request_queries():
+    pid = backend_pid()
+    end_session(pid)
+
+    request_started.send(sender=None)
+    assert backend_pid() != pid  # no OperationalError: a new connection answered
