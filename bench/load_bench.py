@@ -30,6 +30,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from floor_reference import reference_floor_database
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 APP_PORT, FLOOR_PORT = 8731, 8732
@@ -161,7 +163,10 @@ def measure(urls, env, database_url: str, duration: int, work: Path) -> list[tup
         "FLOOR_REFERENCE_DATABASE_URL": reference_floor_database(database_url, work),
     }
     with gunicorn("bench.floor:application", FLOOR_PORT, floor_env):
-        before = {name: wrk(FLOOR_PORT, path, duration) for name, path in floors.items()}
+        for path in floors.values():
+            if (status := warm(FLOOR_PORT, path)) != 200:
+                sys.exit(f"the floor {path} answered HTTP {status}: no figure can be measured")
+        before = {name: wrk_with_note(FLOOR_PORT, path, duration) for name, path in floors.items()}
         for cached in (False, True):
             app_env = dict(env)
             if cached:
@@ -171,47 +176,15 @@ def measure(urls, env, database_url: str, duration: int, work: Path) -> list[tup
                 for name, (kind, path) in pages.items():
                     label, kind = (f"{name} (cached)", "cached") if cached else (name, kind)
                     results.append(load(APP_PORT, path, duration, label, kind))
-        after = {name: wrk(FLOOR_PORT, path, duration) for name, path in floors.items()}
+        after = {name: wrk_with_note(FLOOR_PORT, path, duration) for name, path in floors.items()}
     if shutil.which("nginx"):
         results += behind_proxy(urls, env, duration, work)
-    floor_rows = [
-        (name, "floor", (before[name] + after[name]) / 2, f"{before[name]:.0f} / {after[name]:.0f}")
-        for name in floors
-    ]
+    floor_rows = []
+    for name in floors:
+        (rate_before, errors_before), (rate_after, errors_after) = before[name], after[name]
+        note = f"{rate_before:.0f} / {rate_after:.0f} {errors_before} {errors_after}".strip()
+        floor_rows.append((name, "floor", (rate_before + rate_after) / 2, note))
     return floor_rows + results
-
-
-def reference_floor_database(database_url: str, work: Path) -> str:
-    """The database of targets.md's floor: a new SQLite file shaped as a startproject
-    site's (its default apps migrated) holding the columns the floor reads from every
-    article row of this run's database, SQLite or PostgreSQL. Newsroom's own file would
-    make the floor's per-request connection pay for parsing Newsroom's schema."""
-    import sqlite3
-
-    path = work / "floor-reference.sqlite3"
-    path.unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
-    run([PYTHON, "bench/floor.py", "migrate", "-v0"], {**os.environ, "FLOOR_DATABASE_URL": url})
-    columns = "id, number, title, summary"
-    with sqlite3.connect(path) as copy:
-        copy.execute(
-            "CREATE TABLE articles_article (id integer PRIMARY KEY, number integer NOT NULL"
-            " UNIQUE, title text NOT NULL, summary text NOT NULL)"
-        )
-        if database_url.startswith("sqlite:"):
-            copy.execute("ATTACH DATABASE ? AS pages", [database_url.removeprefix("sqlite:///")])
-            copy.execute(
-                f"INSERT INTO articles_article SELECT {columns} FROM pages.articles_article"
-            )
-        else:
-            import psycopg
-
-            with psycopg.connect(database_url) as pages:
-                copy.executemany(
-                    "INSERT INTO articles_article VALUES (?, ?, ?, ?)",
-                    pages.execute(f"SELECT {columns} FROM articles_article"),
-                )
-    return url
 
 
 def load(port: int, path: str, duration: int, label: str, kind: str) -> tuple:
@@ -315,10 +288,6 @@ def warm(port: int, path: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
-
-
-def wrk(port: int, path: str, duration: int) -> float:
-    return wrk_with_note(port, path, duration)[0]
 
 
 def wrk_with_note(port: int, path: str, duration: int) -> tuple[float, str]:

@@ -10,8 +10,9 @@ a corpus, with the settings the site runs with:
     DJANGO_ALLOWED_HOSTS=127.0.0.1 .venv/bin/python bench/page_timings.py / /tags/crypto/
 
 Static files must be collected (``manage.py collectstatic``) when debug is off. The
-floor of targets.md runs the same way: ``bench/page_timings.py --floor /floor/<number>``
-with ``FLOOR_DATABASE_URL`` set.
+floors of bench/floor.py run the same way: ``bench/page_timings.py --floor
+/floor/<number> /floor-kept/<number>`` with ``FLOOR_DATABASE_URL`` set to the pages'
+database and ``FLOOR_REFERENCE_DATABASE_URL`` to the copy floor_reference.py makes.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The PostgreSQL backend (newsroom/db/postgresql): Django's, its per-request health
-check of a kept connection made without a round trip."""
+check of a busy kept connection made without a round trip."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import psycopg
 import pytest
 from django.core.signals import request_started
 from django.db import connection
+
+from newsroom.db.postgresql import base
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # the kept connection, outside any atomic block
@@ -25,14 +27,7 @@ def backend_pid() -> int:
 def end_session(pid: int) -> None:
     """End session ``pid`` from another connection, as a server restart or an
     administrator would, and wait until it is gone."""
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"],
-        user=settings["USER"],
-        dbname=settings["NAME"],
-        autocommit=True,
-    ) as other:
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
         for _ in range(100):
             alive = other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
@@ -47,17 +42,48 @@ def test_postgres_urls_use_the_backend():
     assert connection.health_check_enabled
 
 
-def test_a_healthy_kept_connection_serves_the_next_request_without_a_check_query(
-    monkeypatch,
-):
-    pid = backend_pid()
+@pytest.fixture
+def check_queries(monkeypatch) -> list:
+    """A list that Django's ``SELECT 1`` check (``is_usable``) adds to when it runs."""
     checks = []
     real_check = connection.is_usable
     monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or real_check())
+    return checks
+
+
+def test_a_busy_kept_connection_serves_the_next_request_without_a_check_query(check_queries):
+    pid = backend_pid()
 
     request_started.send(sender=None)
     assert backend_pid() == pid
-    assert checks == []
+    assert check_queries == []
+
+
+def test_a_connection_idle_for_a_while_is_checked_with_a_query(check_queries):
+    """A middlebox may have forgotten it without a word: only a query can tell."""
+    pid = backend_pid()
+    connection._checked_at -= base.QUIET_CHECK_SECONDS
+
+    request_started.send(sender=None)
+    assert backend_pid() == pid
+    assert check_queries == [1]
+
+
+def test_something_to_read_on_a_healthy_connection_costs_a_check_not_the_connection(
+    check_queries,
+):
+    pid = backend_pid()
+    with connection.cursor() as cursor:
+        cursor.execute("LISTEN newsroom_test")
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("NOTIFY newsroom_test")
+    time.sleep(0.1)  # the notification reaches the idle connection's socket
+
+    request_started.send(sender=None)
+    assert backend_pid() == pid
+    assert check_queries == [1]
+    with connection.cursor() as cursor:
+        cursor.execute("UNLISTEN *")
 
 
 def test_a_connection_the_server_ended_is_replaced_before_the_next_request_queries():

@@ -1,4 +1,4 @@
-"""Django's PostgreSQL backend, checking a kept connection without a round trip.
+"""Django's PostgreSQL backend, checking a busy kept connection without a round trip.
 
 With ``CONN_HEALTH_CHECKS`` on, Django checks a persistent connection before the first
 query of every request by running ``SELECT 1``: a round trip per request, 0.17 ms of
@@ -7,42 +7,62 @@ an article page's 1.37 ms in-process, and work for the server besides.
 A connection the server has closed (a restart, ``pg_terminate_backend``,
 ``idle_session_timeout``) tells on itself without one: the server sends a last error
 and closes the socket, so the idle connection's socket turns readable. This backend
-looks at the socket (one ``poll``, a microsecond) and runs Django's check only when
-something is there to read, or the connection is known closed or broken; Django's
-check then closes a dead connection and the request opens a new one. A quiet socket
-is taken as healthy, as urllib3 and redis-py judge a pooled connection.
+looks at the socket (one ``poll``, a microsecond) instead of querying, and runs
+Django's check when something is there to read or psycopg knows the connection
+closed; Django's check closes a dead connection and the request opens a new one.
 
-What the socket cannot tell: a connection lost without a word from the server (a cut
-network). Its first query fails, as Django's ``SELECT 1`` would have failed or hung;
-Django marks the connection and checks it properly before the next request.
+A connection can also die without a word: a NAT or load balancer between the two
+forgets it after an idle timeout (minutes, on the common ones), or a failover moves
+the server's address. Its socket stays quiet, and only a query finds out. So the
+socket alone is trusted only for a connection checked less than
+``QUIET_CHECK_SECONDS`` ago, which is every connection of a busy site; one idle for
+longer gets Django's ``SELECT 1``, as it would without this backend.
 """
 
 from __future__ import annotations
 
+import math
 import select
+import time
 
 from django.db.backends.postgresql import base
 
+# No middlebox forgets a connection this soon: they keep idle ones for minutes.
+QUIET_CHECK_SECONDS = 10.0
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def close_if_health_check_failed(self):
-        if self.connection is None or not self.health_check_enabled or self.health_check_done:
-            return
-        if self._server_has_spoken() and not self.is_usable():
-            self.close()
-        self.health_check_done = True
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._checked_at = -math.inf
+
+    def connect(self) -> None:
+        super().connect()
+        self._checked_at = time.monotonic()  # a new connection has just answered
+
+    def close_if_health_check_failed(self) -> None:
+        checking = self.health_check_enabled and not self.health_check_done
+        if self.connection is not None and checking:
+            now = time.monotonic()
+            recent, self._checked_at = now - self._checked_at < QUIET_CHECK_SECONDS, now
+            if recent and not self._server_has_spoken():
+                self.health_check_done = True
+        super().close_if_health_check_failed()  # SELECT 1, unless done above
 
     def _server_has_spoken(self) -> bool:
-        """Whether the idle connection may be gone: closed or broken as psycopg knows
-        it, or with something on its socket. The server writes to an idle client when
-        it ends the session (and, rarely, to report a changed setting, which Django's
+        """Whether the connection may be gone: closed as psycopg knows it, or with
+        something on its socket. The server writes to an idle client when it ends the
+        session (and, rarely, for a notification or a changed setting, which Django's
         check then reads)."""
         connection = self.connection
-        if connection.closed or connection.broken:
+        if connection.closed:
             return True
         try:
-            poller = select.poll()
-            poller.register(connection.fileno(), select.POLLIN)
-            return bool(poller.poll(0))
-        except (OSError, ValueError):
+            socket = connection.fileno()
+            if hasattr(select, "poll"):
+                poller = select.poll()
+                poller.register(socket, select.POLLIN)
+                return bool(poller.poll(0))
+            return bool(select.select([socket], [], [], 0)[0])
+        except (OSError, ValueError, self.Database.Error):
             return True
