@@ -1,11 +1,18 @@
 """What an article page shows around the article: related articles and its neighbours.
 
 Both come from live articles only. They are columns of the query that reads the
-article (:func:`around_columns`, used by ``lookup.live_article``): subqueries that
-refer to the article's own row, each returning its teasers as JSON. The page costs
-one query for the article, its tags, its neighbours and its related articles,
-whatever the number of tags; on PostgreSQL every query saved is a round trip, which
-cost more than any of these subqueries takes to run.
+article (:func:`around_columns`, used by ``lookup.live_article``), each returning its
+teasers as JSON. The page costs one query for the article, its tags, its neighbours
+and its related articles, whatever the number of tags; on PostgreSQL every query
+saved is a round trip, which cost more than any of these subqueries takes to run.
+
+The related articles' lists of candidates find the article again by the lookup's own
+parameter (its number or id) rather than by referring to the outer row. A subquery
+that refers to an outer row is correlated, and SQLite runs a correlated subquery again
+wherever it is used: inside a scan, which SQLite's planner may choose on a small site,
+the lists were built again for every article scanned (32 ms a page at 300 articles).
+A subquery that refers to no outer row is run once. The neighbours refer to the outer
+row: each is a walk of one index that stops at its first live article.
 """
 
 from __future__ import annotations
@@ -83,11 +90,17 @@ class TeaserRows(Func):
         return self.as_sql(compiler, connection, template=self.template_postgresql, **extra)
 
 
-def around_columns(now: dt.datetime) -> tuple[TeaserRows, TeaserRows, TeaserRows]:
-    """Three columns for a query of articles: the previous article, the next one and
-    the related ones of each row, as :class:`TeaserRows` JSON (:func:`around_from_json`
-    reads them). ``now`` decides which articles are live."""
-    return _neighbour(now, older=True), _neighbour(now, older=False), _related(now)
+def around_columns(
+    now: dt.datetime, article: QuerySet
+) -> tuple[TeaserRows, TeaserRows, TeaserRows]:
+    """Three columns: the previous article, the next one and the related ones of the
+    one article that ``article`` selects, as :class:`TeaserRows` JSON
+    (:func:`around_from_json` reads them). ``now`` decides which articles are live."""
+    return (
+        _neighbour(now, older=True),
+        _neighbour(now, older=False),
+        _related(now, article),
+    )
 
 
 def around_from_json(previous: str, following: str, related: str) -> Around:
@@ -124,8 +137,9 @@ def _neighbour(now: dt.datetime, older: bool) -> TeaserRows:
     return TeaserRows(nearest.annotate(rank=Value(0)), 1)
 
 
-def _related(now: dt.datetime) -> TeaserRows:
-    """Up to five live articles sharing a tag or the source with the outer row.
+def _related(now: dt.datetime, article: QuerySet) -> TeaserRows:
+    """Up to five live articles sharing a tag or the source with the one article that
+    ``article`` selects.
 
     Those sharing a tag come first (rank 0), then the source's (rank 1), each newest
     first. Both sets of candidates are bounded index scans, so the query costs the
@@ -134,60 +148,48 @@ def _related(now: dt.datetime) -> TeaserRows:
     first). A single scan of all live articles "tagged or same source" is fast for
     popular tags but reads the whole table for a rare tag of a small source.
     """
-    # The related rows are a subquery of the article's query. The candidates' queries
-    # sit one level below them on PostgreSQL (the parts of a UNION in an IN) and two on
-    # SQLite (in an IN in an IN), so they reach the article through that many
-    # OuterRefs, and one more from a subquery of theirs.
-    compound = connection.features.supports_slicing_ordering_in_compound
-    depth = 2 if compound else 3
-    article_id = _outer("pk", depth)
     same_source = (
         Article.objects.live(now)
-        .exclude(pk=article_id)
-        .filter(source_id=_outer("source_id", depth))
+        .exclude(pk=_column(article, "pk"))
+        .filter(source_id=_column(article, "source_id"))
         .order_by(*NEWEST_FIRST)
         .values("pk")
     )[:RELATED_LIMIT]
     same_tag = (
-        _tagged_like(_outer("pk", depth + 1))
-        .exclude(object_id=article_id)
+        _tagged_like(article)
+        .exclude(object_id=_column(article, "pk"))
         .order_by("-object_id")
         .values("object_id")
     )[: 4 * RELATED_LIMIT]
-    if compound:
+    if connection.features.supports_slicing_ordering_in_compound:
         # PostgreSQL: one IN over a UNION becomes a semi-join; an OR of two INs would
         # make it test every article.
         candidates = Q(pk__in=same_source.union(same_tag, all=True))
     else:
-        # SQLite: no LIMIT inside a UNION, but it reads an OR of INs by rowid, as long
-        # as the OR stands alone in its own subquery.
-        either = Article.objects.filter(Q(pk__in=same_source) | Q(pk__in=same_tag))
-        candidates = Q(pk__in=either.values("pk"))
-    shares_tag = Exists(_tagged_like(_outer("pk", 3)).filter(object_id=OuterRef("pk")))
+        # SQLite: no LIMIT inside a UNION; it reads an OR of INs by rowid, or, on a
+        # small site, scans the articles, testing each against the two lists.
+        candidates = Q(pk__in=same_source) | Q(pk__in=same_tag)
+    shares_tag = Exists(_tagged_like(article).filter(object_id=OuterRef("pk")))
     rank = Case(When(shares_tag, then=Value(0)), default=Value(1), output_field=IntegerField())
-    live = Article.objects.live(now).exclude(pk=OuterRef("pk"))
+    live = Article.objects.live(now).exclude(pk=_column(article, "pk"))
     found = live.filter(candidates).annotate(rank=rank).order_by("rank", *NEWEST_FIRST)
     return TeaserRows(found, RELATED_LIMIT)
 
 
-def _tagged_like(article_id: OuterRef) -> QuerySet:
-    """Rows tagging an article with any tag of the article ``article_id`` refers to
-    (from inside an EXISTS of these rows: one level more than they are).
+def _tagged_like(article: QuerySet) -> QuerySet:
+    """Rows tagging an article with any tag of the one article ``article`` selects.
 
-    Each row is checked with one probe of taggit's unique index (content type, article,
-    tag). A list of the article's tags, ``tag_id IN (...)``, would refer to the article
-    too, and SQLite builds a correlated list again for every row it tests.
+    The article's tags are a list SQLite and PostgreSQL build once, as it refers to no
+    outer row, and each row is tested against it.
     """
-    its_tag = tagged_items(article_type(), object_id=article_id, tag_id=OuterRef("tag_id"))
-    return tagged_items(article_type()).filter(Exists(its_tag))
+    its_tags = tagged_items(article_type(), object_id=_column(article, "pk")).values("tag_id")
+    return tagged_items(article_type()).filter(tag_id__in=its_tags)
 
 
-def _outer(name: str, levels: int) -> OuterRef:
-    """A reference to column ``name`` of the query ``levels`` levels out."""
-    reference = name
-    for _ in range(levels):
-        reference = OuterRef(reference)
-    return reference
+def _column(article: QuerySet, name: str) -> Subquery:
+    """Column ``name`` of the one article ``article`` selects, as a subquery that refers
+    to no outer row (see the module's docstring)."""
+    return Subquery(article.order_by().values(name)[:1])
 
 
 def _teaser_rows(text: str | None) -> list[list]:
@@ -213,7 +215,8 @@ def _newest_first(row: list) -> tuple[float, int]:
 
 
 def _around_of(article_id: int, now: dt.datetime) -> QuerySet:
-    return Article.objects.filter(pk=article_id).values_list(*around_columns(now))
+    the_article = Article.objects.filter(pk=article_id)
+    return the_article.values_list(*around_columns(now, the_article))
 
 
 _AROUND_OF = PreparedQuery(_around_of)

@@ -33,7 +33,7 @@ def _live_by_number(number: int, now) -> QuerySet:
             *ARTICLE_FIELDS,
             *(f"source__{name}" for name in SOURCE_FIELDS),
             ArticleTags(),
-            *around_columns(now),
+            *around_columns(now, Article.objects.filter(number=number)),
         )
     )
 

@@ -286,10 +286,9 @@ def test_related_articles_are_what_the_unprepared_query_finds(client):
         tags=["x"],
         publish_at=now - dt.timedelta(days=100),
     )
-    columns = around.around_columns(timezone.now())
-    unprepared = around.around_from_json(
-        *Article.objects.filter(pk=article.pk).values_list(*columns).get()
-    )
+    the_article = Article.objects.filter(pk=article.pk)
+    columns = around.around_columns(timezone.now(), the_article)
+    unprepared = around.around_from_json(*the_article.values_list(*columns).get())
     expected = [teaser.title for teaser in unprepared.related]
     assert expected[0] == "Newest tagged"
     assert related(client.get(article.path)) == expected
