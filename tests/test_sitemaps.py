@@ -240,3 +240,30 @@ def test_sqlite_finds_the_newest_edit_by_walking_the_edited_index():
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "article_edited_idx" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_a_tag_or_source_page_changes_when_an_article_on_its_first_page_does(client, settings):
+    settings.NEWSROOM_PAGE_SIZE = 2
+    now = timezone.now()
+    source = make_source("Paged Wire")
+    oldest, older, newest = (
+        make_article(
+            title=f"Story {hours}",
+            source=source,
+            tags=["paged"],
+            publish_at=now - dt.timedelta(hours=hours),
+        )
+        for hours in (30, 20, 10)
+    )
+    Article.objects.filter(pk=oldest.pk).update(updated_at=now - dt.timedelta(minutes=5))
+    Article.objects.filter(pk=older.pk).update(updated_at=now - dt.timedelta(minutes=9))
+    Article.objects.filter(pk=newest.pk).update(updated_at=now - dt.timedelta(hours=10))
+
+    # The first page holds the two newest; the oldest's edit is on page two.
+    expected = now - dt.timedelta(minutes=9)
+    for url, location in (
+        ("/sitemap-tags.xml", f"{SITE}/tags/paged/"),
+        ("/sitemap-sources.xml", f"{SITE}/sources/paged-wire/"),
+    ):
+        entry = url_entries(client, url)[location]
+        assert dt.datetime.fromisoformat(entry.findtext(f"{SM}lastmod")) == expected
