@@ -183,11 +183,9 @@ def section_summaries() -> dict[str, SectionSummary]:
     live = Article.objects.live(now)
     content_type_id = ContentType.objects.get_for_model(Article).pk
     tagged = Exists(tagged_items(content_type_id, object_id=OuterRef("pk")))
-    has_live_article = Exists(
-        tagged_items(content_type_id, tag=OuterRef("pk")).filter(
-            Exists(live.filter(pk=OuterRef("object_id")))
-        )
-    )
+    # A probe of the tag's range of its live index: PostgreSQL's generic plan for a test
+    # of the tag's rows against the live articles joined all of them (25 ms).
+    has_live_article = Exists(tagged_copies(now, OuterRef("pk")))
     news = (
         NewsSitemap()
         .recent()
