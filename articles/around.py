@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     Case,
     Exists,
     Func,
@@ -42,6 +43,7 @@ from .prepared import PreparedQuery
 from .tagging import article_type, tagged_items
 
 RELATED_LIMIT = 5
+MAX_ID = 2**63 - 1  # above every id: a bigint column holds no more
 # The columns of a teaser, in the order of Teaser's fields, as the JSON lists them.
 TEASER_COLUMNS = ("number", "title", "path", "publish_at", "source__name", "source__slug")
 
@@ -142,22 +144,27 @@ def _related(now: dt.datetime, article: QuerySet) -> TeaserRows:
     ``article`` selects.
 
     Those sharing a tag come first (rank 0), then the source's (rank 1), each newest
-    first. Both sets of candidates are bounded index scans, so the query costs the
-    same for a rare tag as for a popular one: the five newest of the source, and the
-    twenty most recently tagged articles of the same tags (by tagging row, newest id
-    first). A single scan of all live articles "tagged or same source" is fast for
-    popular tags but reads the whole table for a rare tag of a small source.
+    first. The candidates are two short lists: the five newest of the source, and the
+    articles of the twenty rows tagging an article with one of the same tags that a
+    walk down taggit's index, highest article id first, meets first (some of them may
+    be the same article, or not live). The walk is as long as it takes to meet them:
+    short for a popular tag, longer for a rare one, and none at all for an article
+    without tags (:func:`_tag_walk_bound`). A single scan of all live articles "tagged
+    or same source" is fast for popular tags but reads the whole table for a rare tag
+    of a small source.
     """
+    article_id = _column(article, "pk")
     same_source = (
         Article.objects.live(now)
-        .exclude(pk=_column(article, "pk"))
+        .exclude(pk=article_id)
         .filter(source_id=_column(article, "source_id"))
         .order_by(*NEWEST_FIRST)
         .values("pk")
     )[:RELATED_LIMIT]
     same_tag = (
-        _tagged_like(article)
-        .exclude(object_id=_column(article, "pk"))
+        _tagged_like(article_id)
+        .filter(object_id__lte=_tag_walk_bound(article_id))
+        .exclude(object_id=article_id)
         .order_by("-object_id")
         .values("object_id")
     )[: 4 * RELATED_LIMIT]
@@ -169,21 +176,31 @@ def _related(now: dt.datetime, article: QuerySet) -> TeaserRows:
         # SQLite: no LIMIT inside a UNION; it reads an OR of INs by rowid, or, on a
         # small site, scans the articles, testing each against the two lists.
         candidates = Q(pk__in=same_source) | Q(pk__in=same_tag)
-    shares_tag = Exists(_tagged_like(article).filter(object_id=OuterRef("pk")))
+    shares_tag = Exists(_tagged_like(article_id).filter(object_id=OuterRef("pk")))
     rank = Case(When(shares_tag, then=Value(0)), default=Value(1), output_field=IntegerField())
-    live = Article.objects.live(now).exclude(pk=_column(article, "pk"))
+    live = Article.objects.live(now).exclude(pk=article_id)
     found = live.filter(candidates).annotate(rank=rank).order_by("rank", *NEWEST_FIRST)
     return TeaserRows(found, RELATED_LIMIT)
 
 
-def _tagged_like(article: QuerySet) -> QuerySet:
-    """Rows tagging an article with any tag of the one article ``article`` selects.
+def _tagged_like(article_id: Subquery) -> QuerySet:
+    """Rows tagging an article with any tag of the article ``article_id``.
 
     The article's tags are a list SQLite and PostgreSQL build once, as it refers to no
     outer row, and each row is tested against it.
     """
-    its_tags = tagged_items(article_type(), object_id=_column(article, "pk")).values("tag_id")
+    its_tags = tagged_items(article_type(), object_id=article_id).values("tag_id")
     return tagged_items(article_type()).filter(tag_id__in=its_tags)
+
+
+def _tag_walk_bound(article_id: Subquery) -> Subquery:
+    """The highest article id the walk for articles sharing a tag may start from: any,
+    if the article has a tag; none (NULL) if it has none. Without a tag no row can
+    match, and the walk would read every tagging row of the site to find that out
+    (6 ms on SQLite, 22 ms on PostgreSQL at 100,000 articles, half of them untagged);
+    with no bound it ends at once."""
+    any_row = tagged_items(article_type(), object_id=article_id)
+    return Subquery(any_row.values(bound=Value(MAX_ID, output_field=BigIntegerField()))[:1])
 
 
 def _column(article: QuerySet, name: str) -> Subquery:

@@ -26,15 +26,12 @@ ARTICLE_FIELDS = tuple(
 
 
 def _live_by_number(number: int, now) -> QuerySet:
-    return (
-        Article.objects.live(now)
-        .filter(number=number)
-        .values_list(
-            *ARTICLE_FIELDS,
-            *(f"source__{name}" for name in SOURCE_FIELDS),
-            ArticleTags(),
-            *around_columns(now, Article.objects.filter(number=number)),
-        )
+    the_article = Article.objects.filter(number=number)
+    return the_article.live(now).values_list(
+        *ARTICLE_FIELDS,
+        *(f"source__{name}" for name in SOURCE_FIELDS),
+        ArticleTags(),
+        *around_columns(now, the_article),
     )
 
 
