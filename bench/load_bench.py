@@ -119,10 +119,12 @@ from articles.models import Article, Source
 live = Article.objects.live()
 tagged = live.annotate(n=Count("tags")).filter(n__gt=0).order_by("-publish_at").first()
 source = Source.objects.filter(articles__in=live).first()
+untagged = live.filter(tags__isnull=True).order_by("-publish_at").first()
 tag = tagged.tags.first()
 print(json.dumps({
     "number": tagged.number, "path": tagged.path, "tag": tag.slug, "source": source.slug,
     "year": tagged.publish_at.year, "month": tagged.publish_at.month,
+    "untagged": untagged.path if untagged else None,
 }))
 """
 
@@ -136,6 +138,8 @@ def sample_urls(env: dict[str, str]) -> dict[str, tuple[str, str]]:
     s = json.loads(out.strip().splitlines()[-1])
     return {
         "article page": ("article", s["path"]),
+        # Its related articles come from its source alone (the corpus tags half).
+        **({"article page, untagged": ("article", s["untagged"])} if s["untagged"] else {}),
         "home": ("listing", "/"),
         "listing /articles/": ("listing", "/articles/"),
         "tag page": ("listing", f"/tags/{s['tag']}/"),
