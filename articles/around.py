@@ -10,7 +10,7 @@ The related articles' lists of candidates find the article again by the lookup's
 parameter (its number or id) rather than by referring to the outer row. A subquery
 that refers to an outer row is correlated, and SQLite runs a correlated subquery again
 wherever it is used: inside a scan, which SQLite's planner may choose on a small site,
-the lists were built again for every article scanned (32 ms a page at 300 articles).
+the lists were built again for every article scanned (35 ms a page at 300 articles).
 A subquery that refers to no outer row is run once. The neighbours refer to the outer
 row: each is a walk of one index that stops at its first live article.
 """
@@ -197,7 +197,7 @@ def _tag_walk_bound(article_id: Subquery) -> Subquery:
     """The highest article id the walk for articles sharing a tag may start from: any,
     if the article has a tag; none (NULL) if it has none. Without a tag no row can
     match, and the walk would read every tagging row of the site to find that out
-    (6 ms on SQLite, 22 ms on PostgreSQL at 100,000 articles, half of them untagged);
+    (7 ms on SQLite, 23 ms on PostgreSQL at 100,000 articles, half of them untagged);
     with no bound it ends at once."""
     any_row = tagged_items(article_type(), object_id=article_id)
     return Subquery(any_row.values(bound=Value(MAX_ID, output_field=BigIntegerField()))[:1])
