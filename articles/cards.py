@@ -227,10 +227,7 @@ class Listing:
         return self._scope(**values).order_by().values(n=count_all())
 
     def _page_query(self, first: int, stop: int, counted: bool, /, **values) -> QuerySet:
-        # The page's ids first, from an index and without the join to the source, then
-        # their cards: a join makes SQLite walk each source's articles in turn, and an
-        # OFFSET skips index entries rather than whole rows.
-        page_ids = article_ids(self._scope(**values).order_by(*NEWEST_FIRST))[first:stop]
+        page_ids = newest_ids(self._scope(**values))[first:stop]
         page = Article.objects.filter(pk__in=page_ids).order_by(*NEWEST_FIRST)
         if not counted:
             return card_values(page)
@@ -275,10 +272,14 @@ class SubjectColumns(Subquery):
         super().__init__(row.values_list(JSONArray(*names)))
 
 
-def article_ids(articles: QuerySet) -> QuerySet:
+def newest_ids(articles: QuerySet) -> QuerySet:
     """The ids of ``articles`` (a query of articles, or of their ``TaggedArticle``
-    copies) as a query of one column."""
-    return articles.values("article_id" if articles.model is TaggedArticle else "pk")
+    copies), newest first, as a query of one column: slice it for a page. A page's ids
+    are read first, from an index and without the join to the source, then their rows:
+    a join makes SQLite walk each source's articles in turn, and an OFFSET skips index
+    entries rather than whole rows."""
+    ids = articles.order_by(*NEWEST_FIRST)
+    return ids.values("article_id" if articles.model is TaggedArticle else "pk")
 
 
 def latest(now: dt.datetime) -> QuerySet:

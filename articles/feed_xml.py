@@ -91,7 +91,7 @@ class FeedXMLWriter(SimplerXMLGenerator):
             self._pending_start_element = False
 
     def _text(self, content) -> str:
-        if not isinstance(content, str):
+        if isinstance(content, bytes):
             content = str(content, self._encoding)
         return xml_text(content)
 
@@ -113,6 +113,6 @@ class FeedXMLWriter(SimplerXMLGenerator):
 
     def addQuickElement(self, name: str, contents=None, attrs=None) -> None:
         self._close_start_tag()
-        text = self._text(contents) if contents else ""
-        start = f"<{name}{xml_attributes(attrs)}"
-        self._write(f"{start}>{text}</{name}>" if text else f"{start}/>")
+        if isinstance(contents, bytes):
+            contents = str(contents, self._encoding)
+        self._write(element(name, contents, xml_attributes(attrs)))

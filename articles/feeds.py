@@ -8,7 +8,7 @@ What each item carries is in ``articles/feed_items.py``; how it is written as XM
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -41,6 +41,13 @@ class EntriesFeed:
 
     entries: Sequence[FeedEntry] = ()
 
+    def write_entries(
+        self, handler: FeedXMLWriter, entry_markup: Callable[[FeedEntry, str], str]
+    ) -> None:
+        """Every entry, as ``entry_markup(entry, site_url)`` writes it."""
+        site_url = settings.SITE_URL
+        handler.raw("".join([entry_markup(entry, site_url) for entry in self.entries]))
+
     def latest_post_date(self) -> dt.datetime:
         """``SyndicationFeed.latest_post_date`` of the entries: the last change of any
         of them, or now when there is none."""
@@ -63,8 +70,7 @@ class ContentRssFeed(EntriesFeed, Rss201rev2Feed):
         handler.startElement("rss", self.rss_attributes())
         handler.startElement("channel", self.root_attributes())
         self.add_root_elements(handler)
-        site_url = settings.SITE_URL
-        handler.raw("".join([rss_item(entry, site_url) for entry in self.entries]))
+        self.write_entries(handler, rss_item)
         self.endChannelElement(handler)
         handler.endElement("rss")
 
@@ -79,8 +85,7 @@ class ContentAtomFeed(EntriesFeed, Atom1Feed):
         handler.startDocument()
         handler.startElement("feed", self.root_attributes())
         self.add_root_elements(handler)
-        site_url = settings.SITE_URL
-        handler.raw("".join([atom_entry(entry, site_url) for entry in self.entries]))
+        self.write_entries(handler, atom_entry)
         handler.endElement("feed")
 
 

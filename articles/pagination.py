@@ -118,5 +118,4 @@ def page_url(request: HttpRequest, number: int) -> str:
     pairs = [(key, value) for key, values in kept for value in values]
     if int(number) > 1:
         pairs.append(("page", str(number)))
-    url = f"{request.path}?{urlencode(pairs)}" if pairs else request.path
-    return url
+    return f"{request.path}?{urlencode(pairs)}" if pairs else request.path

@@ -26,7 +26,7 @@ from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from taggit.models import Tag
 
-from .cards import LATEST, article_ids, from_source, tagged_copies
+from .cards import LATEST, from_source, newest_ids, tagged_copies
 from .filters import live_sources
 from .links import source_path, tag_path
 from .models import NEWEST_FIRST, Article, Source
@@ -100,8 +100,8 @@ class ScopeSitemap(SmallSitemap):
         # The page's ids are a subquery of the first page's, itself a column of the
         # tags' or sources' query.
         now = timezone.now()
-        newest = self.scope(now, OuterRef(OuterRef("pk"))).order_by(*NEWEST_FIRST)
-        first_page = Article.objects.filter(pk__in=article_ids(newest)[: page_size()])
+        newest = newest_ids(self.scope(now, OuterRef(OuterRef("pk"))))
+        first_page = Article.objects.filter(pk__in=newest[: page_size()])
         edited = Subquery(first_page.order_by("-updated_at").values("updated_at")[:1])
         newest_first = self.scope(now, OuterRef("pk")).order_by(*NEWEST_FIRST)
         went_live = Subquery(newest_first.values("publish_at")[:1])
