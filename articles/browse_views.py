@@ -110,32 +110,34 @@ LATEST_MOMENT = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def prepared_listing(cleaned: dict, filters: dict) -> CardList | None:
-    """The prepared listing that lists exactly what ``filters`` select, newest first,
-    or None if no one does.
+    """The prepared listing that lists exactly what ``filters`` select, in the order
+    they ask for, or None if no one does.
 
     No filter, tags alone (articles with any of them), one source, or a date range
     alone is what a tag, source or month page lists: those listings are prepared and
     counted from indexes, where a filtered queryset is compiled on each request and
     counted row by row (39 ms for a popular tag at 100,000 articles on SQLite, 95 ms
-    for two).
+    for two; 6 ms for all articles oldest first). The order changes only which end
+    the rows are read from.
     """
     if cleaned.get("per_page") not in (None, settings.NEWSROOM_PAGE_SIZE):
         # Each page slice is a prepared query of its own; the listings keep a few dozen,
         # for the site's page size, which other sizes would crowd out.
         return None
-    names = set(filters)
+    order = {"oldest_first": filters.get("order") == "oldest"}
+    names = set(filters) - {"order"}
     if not names:
-        return LATEST.cards()
+        return LATEST.cards(**order)
     if names == {"source"}:
-        return FROM_SOURCE.cards(source_id=cleaned["source"].pk)
+        return FROM_SOURCE.cards(source_id=cleaned["source"].pk, **order)
     if names == {"tag"}:
         tag_ids = tag_ids_by_slugs(filters["tag"])
-        return TAGGED.cards(tag_ids=tag_ids) if tag_ids else None
+        return TAGGED.cards(tag_ids, **order) if tag_ids else None
     if names <= {"published_after", "published_before"}:
         after, before = cleaned.get("published_after"), cleaned.get("published_before")
         start = start_of_day(after) if after else EARLIEST
         end = end_of_day(before) if before else LATEST_MOMENT
-        return PUBLISHED_BETWEEN.cards(start=start, end=end)
+        return PUBLISHED_BETWEEN.cards(start=start, end=end, **order)
     return None
 
 

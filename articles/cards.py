@@ -41,6 +41,7 @@ from taggit.models import Tag
 
 from .models import (
     NEWEST_FIRST,
+    OLDEST_FIRST,
     Article,
     ArticleTally,
     Source,
@@ -209,13 +210,15 @@ class Listing:
         self._subject = subject
         self._slices: dict[tuple[int, int, bool], PreparedQuery] = {}
 
-    def cards(self, **values) -> CardList:
-        """The listing now: its count and its rows are read at the same moment."""
+    def cards(self, *, oldest_first: bool = False, **values) -> CardList:
+        """The listing now, newest first or ``oldest_first``: its count and its rows are
+        read at the same moment."""
         values["now"] = timezone.now()
+        rows = partial(self.rows, oldest_first=oldest_first, **values)
         return CardList(
             partial(self.count, **values),
-            partial(self.rows, **values),
-            partial(self.rows, counted=True, **values) if self._count_with_page else None,
+            rows,
+            partial(rows, counted=True) if self._count_with_page else None,
             with_subject=self._subject is not None,
         )
 
@@ -226,9 +229,12 @@ class Listing:
     def _count_query(self, **values) -> QuerySet:
         return self._scope(**values).order_by().values(n=count_all())
 
-    def _page_query(self, first: int, stop: int, counted: bool, /, **values) -> QuerySet:
-        page_ids = newest_ids(self._scope(**values))[first:stop]
-        page = Article.objects.filter(pk__in=page_ids).order_by(*NEWEST_FIRST)
+    def _page_query(
+        self, first: int, stop: int, counted: bool, oldest_first: bool, /, **values
+    ) -> QuerySet:
+        order = OLDEST_FIRST if oldest_first else NEWEST_FIRST
+        page_ids = listing_ids(self._scope(**values), order)[first:stop]
+        page = Article.objects.filter(pk__in=page_ids).order_by(*order)
         if not counted:
             return card_values(page)
         count = SumOfTerms(self._count_terms(**values))
@@ -236,17 +242,24 @@ class Listing:
             return card_values(page, count)
         return card_values(page, count, SubjectColumns(self._subject(**values)))
 
-    def rows(self, first: int, stop: int, /, counted: bool = False, **values) -> list[tuple]:
-        """Rows ``[first:stop]`` of :func:`card_values` for these values, newest first;
-        ``counted``, with the listing's count as one more column."""
+    def rows(
+        self,
+        first: int,
+        stop: int,
+        /,
+        counted: bool = False,
+        oldest_first: bool = False,
+        **values,
+    ) -> list[tuple]:
+        """Rows ``[first:stop]`` of :func:`card_values` for these values, newest first
+        or ``oldest_first``; ``counted``, with the listing's count as one more column."""
         # LIMIT and OFFSET are part of the SQL, so each slice is a query of its own.
-        query = self._slices.get((first, stop, counted))
+        shape = (first, stop, counted, oldest_first)
+        query = self._slices.get(shape)
         if query is None:
             if len(self._slices) >= MAX_PREPARED_SLICES:
-                return list(self._page_query(first, stop, counted, **values))
-            query = self._slices[first, stop, counted] = PreparedQuery(
-                partial(self._page_query, first, stop, counted)
-            )
+                return list(self._page_query(*shape, **values))
+            query = self._slices[shape] = PreparedQuery(partial(self._page_query, *shape))
         return query.rows(**values)
 
 
@@ -278,7 +291,12 @@ def newest_ids(articles: QuerySet) -> QuerySet:
     are read first, from an index and without the join to the source, then their rows:
     a join makes SQLite walk each source's articles in turn, and an OFFSET skips index
     entries rather than whole rows."""
-    ids = articles.order_by(*NEWEST_FIRST)
+    return listing_ids(articles, NEWEST_FIRST)
+
+
+def listing_ids(articles: QuerySet, order: tuple[str, ...]) -> QuerySet:
+    """:func:`newest_ids`, in ``order`` (``NEWEST_FIRST`` or ``OLDEST_FIRST``)."""
+    ids = articles.order_by(*order)
     return ids.values("article_id" if articles.model is TaggedArticle else "pk")
 
 
@@ -403,12 +421,13 @@ class TagListing:
         self._from_tag_rows = Listing(tagged_from_tag_rows)
         self._from_latest = Listing(tagged_from_latest)
 
-    def cards(self, tag_ids: list[int]) -> CardList:
-        """The listing of the articles with any of ``tag_ids`` (ids of existing tags)."""
+    def cards(self, tag_ids: list[int], *, oldest_first: bool = False) -> CardList:
+        """The listing of the articles with any of ``tag_ids`` (ids of existing tags),
+        newest first or ``oldest_first``."""
         now = timezone.now()
         tag_ids = sorted(set(tag_ids))
         if len(tag_ids) == 1:
-            return self._one_tag_cards(now, tag_ids[0])
+            return self._one_tag_cards(now, tag_ids[0], oldest_first)
         values = {
             "now": now,
             "content_type_id": ContentType.objects.get_for_model(Article).pk,
@@ -424,15 +443,18 @@ class TagListing:
                 return []
             cheaper = latest_first_is_cheaper(stop, counts().tagged, counts().articles)
             listing = self._from_latest if cheaper else self._from_tag_rows
-            return listing.rows(first, stop, **values)
+            return listing.rows(first, stop, oldest_first=oldest_first, **values)
 
         return CardList(lambda: counts().live, rows)
 
-    def _one_tag_cards(self, now: dt.datetime, tag_id: int) -> CardList:
-        live = cache(partial(self._one_tag.count, now=now, tag_id=tag_id))
+    def _one_tag_cards(self, now: dt.datetime, tag_id: int, oldest_first: bool) -> CardList:
+        values = {"now": now, "tag_id": tag_id}
+        live = cache(partial(self._one_tag.count, **values))
 
         def rows(first: int, stop: int) -> list[tuple]:
-            return self._one_tag.rows(first, stop, now=now, tag_id=tag_id) if live() else []
+            if not live():
+                return []
+            return self._one_tag.rows(first, stop, oldest_first=oldest_first, **values)
 
         return CardList(live, rows)
 

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import NEWEST_FIRST, Article, Source
+from .models import NEWEST_FIRST, OLDEST_FIRST, Article, Source
 from .pagination import MAX_PER_PAGE
 from .prepared import PreparedQuery
 from .search.backends import backend_for
@@ -463,7 +463,7 @@ class ArticleFilter(django_filters.FilterSet):
 
     def filter_order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "oldest":
-            return queryset.order_by("publish_at", "number")
+            return queryset.order_by(*OLDEST_FIRST)
         return queryset.order_by(*NEWEST_FIRST)
 
     def keep(self, queryset: QuerySet, name: str, value) -> QuerySet:

@@ -32,8 +32,10 @@ LOCAL_NUMBER_START = WIRE_NUMBER_MAX + 1
 # What an import keeps of the wire file: never shown on a public page.
 WIRE_FILE_FIELDS = ("wire_raw", "wire_extra")
 
-# The order of every list of articles: newest first, ties broken by number.
+# The order of every list of articles: newest first, ties broken by number; /articles/
+# lists oldest first on request.
 NEWEST_FIRST = ("-publish_at", "-number")
+OLDEST_FIRST = ("publish_at", "number")
 
 # A canonical path: /YYYYMM/<number>-<slug>, with no trailing slash.
 ARTICLE_PATH_RE = re.compile(r"\A/(?P<yyyymm>\d{6})/(?P<number>\d{1,18})-(?P<slug>[\w-]+)\Z")

@@ -341,11 +341,16 @@ def test_other_widgets_keep_django_templates():
         {"published_after": "2024-01-02"},
         {"published_before": "2024-01-02"},
         {"published_after": "2024-01-02", "published_before": "2024-01-03"},
+        {"order": "oldest"},
+        {"tag": "energy", "order": "oldest"},
+        {"tag": "energy,markets", "order": "oldest"},
+        {"source": "acme-wire", "order": "oldest"},
+        {"published_before": "2024-01-02", "order": "oldest"},
     ],
 )
 def test_prepared_listings_show_what_the_filters_select(client, query):
-    """Tags, one source or a date range alone is read from a prepared listing
-    (prepared_listing); it must list what the filter's own queryset lists."""
+    """Tags, one source or a date range alone, in either order, is read from a prepared
+    listing (prepared_listing); it must list what the filter's own queryset lists."""
     acme, other = make_source("Acme Wire"), make_source("Other Wire")
     for day in (1, 2, 3):
         for source in (acme, other):
