@@ -550,3 +550,15 @@ def _page_of_slug(model, fields: tuple[str, ...], scope, count_terms) -> Listing
 TAG_PAGE = _page_of_slug(Tag, TAG_FIELDS, tagged_copies, _tag_count_terms)
 SOURCE_PAGE = _page_of_slug(Source, SOURCE_FIELDS, from_source, _source_count_terms)
 PUBLISHED_BETWEEN = Listing(_published_between, count_terms=_period_count_terms)
+
+
+def _tagged_between(now: dt.datetime, tag_id: int, start: dt.datetime, end: dt.datetime):
+    # One range of the tag's copies (tagged_article_live_idx), the period's bounds first
+    # as in _published_between. From the articles, the tag's rows were read and each
+    # article's row looked up (14 ms for a popular tag over half a year on SQLite).
+    copies = TaggedArticle.objects.filter(tag_id=tag_id, publish_at__gte=start, publish_at__lt=end)
+    return copies.live(now)
+
+
+# One tag's articles published in a period: counted over the copies' index range.
+TAGGED_BETWEEN = Listing(_tagged_between)

@@ -17,13 +17,15 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.forms.boundfield import BoundField
 from django.utils import timezone, translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from taggit.models import Tag
 
-from .models import NEWEST_FIRST, OLDEST_FIRST, Article, Source
+from .cards import ROW_LOOKUP_COST
+from .models import NEWEST_FIRST, OLDEST_FIRST, Article, ArticleTally, Source
 from .pagination import MAX_PER_PAGE
 from .prepared import PreparedQuery
 from .search.backends import backend_for
@@ -60,6 +62,30 @@ def live_sources(now: dt.datetime | None = None) -> QuerySet[Source]:
     """
     has_live = Exists(Article.objects.live(now).filter(source_id=OuterRef("pk")))
     return Source.objects.filter(has_live).order_by("name")
+
+
+# How many articles one source has and how many tagging rows some tags have, live or
+# not (their tallies, ArticleTally), by scope.
+_TALLIES = PreparedQuery(
+    lambda source_id, tag_slugs: ArticleTally.objects.filter(
+        Q(scope=ArticleTally.Scope.SOURCE, subject=source_id)
+        | Q(
+            scope=ArticleTally.Scope.TAG,
+            subject__in=Tag.objects.filter(slug__in=tag_slugs).values("pk"),
+        )
+    ).values_list("scope", "articles")
+)
+
+
+def source_is_narrower(source_id: int, tag_slugs: list[str]) -> bool:
+    """Whether listing the source's articles with any of the tags is cheaper from the
+    source's end: each of its articles tested for the tags (an index probe), rather
+    than each row tagging one with them looked up (a row read, ``ROW_LOOKUP_COST``
+    probes) and tested for the source."""
+    size = {ArticleTally.Scope.SOURCE: 0, ArticleTally.Scope.TAG: 0}
+    for scope, articles in _TALLIES.rows(source_id=source_id, tag_slugs=list(tag_slugs)):
+        size[scope] += articles
+    return size[ArticleTally.Scope.SOURCE] < ROW_LOOKUP_COST * size[ArticleTally.Scope.TAG]
 
 
 # Building and compiling the query cost ten times what running it does: prepared once.
@@ -447,13 +473,20 @@ class ArticleFilter(django_filters.FilterSet):
         return backend_for().with_terms(queryset, query)
 
     def filter_tags(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        """Articles with any of the tags. By default ``pk IN (tagged ids)``: the database
+        starts from the tags' rows, where a join from the articles (``filter(tags=...)``)
+        makes SQLite read every live article first. With a source whose articles are
+        fewer (``source_is_narrower``), an EXISTS per article instead, so that the
+        database starts from the source's articles (at 100,000 articles on SQLite, a
+        popular tag and a source: 18 ms to count, now 2)."""
         if not value:
             return queryset
-        # pk IN (tagged ids): the database starts from the tags' rows, where a join from
-        # the articles (filter(tags=...)) makes SQLite read every live article first.
         content_type_id = ContentType.objects.get_for_model(Article).pk
-        tagged = tagged_items(content_type_id, tag__slug__in=value).values("object_id")
-        return queryset.filter(pk__in=tagged)
+        tagged = tagged_items(content_type_id, tag__slug__in=value)
+        source = self.form.cleaned_data.get("source")
+        if source is not None and source_is_narrower(source.pk, value):
+            return queryset.filter(Exists(tagged.filter(object_id=OuterRef("pk"))))
+        return queryset.filter(pk__in=tagged.values("object_id"))
 
     def filter_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
         return queryset.filter(publish_at__gte=start_of_day(value))
