@@ -45,7 +45,7 @@ from .filters import (
 from .links import absolute_url
 from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
 from .models import NEWEST_FIRST, Article, Source
-from .pagination import paginate
+from .pagination import paginate, paginate_uncounted
 from .prepared import PreparedQuery
 from .search.query import parse_query
 
@@ -80,7 +80,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
     if articles is None:
         live = Article.objects.live().order_by(*NEWEST_FIRST)
         articles = queryset_cards(filterset.filter_queryset(live))
-    return _list_page(request, filterset, paginate(request, articles, per_page), filters)
+    if filterset.too_many_to_count:
+        page = paginate_uncounted(request, articles, per_page)
+    else:
+        page = paginate(request, articles, per_page)
+    return _list_page(request, filterset, page, filters)
 
 
 def _list_page(
@@ -91,6 +95,7 @@ def _list_page(
     context = {
         "filter": filterset,
         "page": page,
+        "oldest_first": filters.get("order") == "oldest",
         "articles": page.object_list if page else [],
         "filtered": bool(filters),
         "canonical": absolute(request.path, {**filters, **(page_query(page) if page else {})}),

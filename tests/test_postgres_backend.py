@@ -92,3 +92,24 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_request_queri
 
     request_started.send(sender=None)
     assert backend_pid() != pid  # no OperationalError: a new connection answered
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_full_text_queries_are_planned_for_their_words_every_time():
+    """Prepared, PostgreSQL would settle on one plan for any words, made as if they
+    were rare (see the backend's docstring): full-text queries are never prepared."""
+    assert isinstance(connection.cursor().cursor, base.ServerBindingCursor)
+    match = "SELECT count(*) FROM articles_article WHERE search_vector @@ plainto_tsquery(%s)"
+    plain = "SELECT count(*) FROM articles_article WHERE title = %s"
+    with connection.cursor() as cursor:
+        for word in ["osprey", "heron"] * 5:
+            cursor.execute(match, [word])
+            cursor.execute(plain, [word])
+    statements = prepared_statements()
+    assert not any("@@" in statement for statement in statements)
+    assert any("title = $1" in statement for statement in statements)

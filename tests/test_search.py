@@ -328,6 +328,28 @@ def test_very_common_words_are_ranked_among_the_newest_matches(client, settings)
     assert "the best matches among the newest" not in response.content.decode()
 
 
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's three ways")
+@pytest.mark.parametrize(("others_between", "dense"), [(0, True), (6, False)])
+def test_words_past_the_window_are_found_walking_the_articles(settings, others_between, dense):
+    """Past the window, SQLite walks the articles: probing each in the full-text index
+    where most match (``Edge.dense``), else looking each up in the list of matches;
+    either way exactly the live articles with every word."""
+    settings.NEWSROOM_SEARCH_RANK_WINDOW = 2
+    expected = []
+    for number in range(5):
+        expected.append(make_article(title=f"Osprey heron {number}"))
+        for _ in range(others_between):
+            make_article(title="Heron alone")
+    make_article(title="Osprey heron not live", state="draft")
+    backend, query = backend_for(), parse_query("heron osprey")
+
+    found = backend.with_terms(Article.objects.live(), query)
+
+    assert backend.window_edge(query, 2).dense is dense
+    assert sorted(found.values_list("pk", flat=True)) == sorted(a.pk for a in expected)
+
+
 # The index follows every write path -----------------------------------------------
 
 
