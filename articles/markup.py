@@ -115,25 +115,33 @@ class Pagination:
 
 
 NO_PAGINATION = Pagination(mark_safe(""), mark_safe(""))
+# What the links to the pages before and after are called, by the listing's order.
+PAGE_LINK_LABELS = {
+    "newest": ("Newer", "Older"),
+    "oldest": ("Older", "Newer"),
+    "ranked": ("Previous", "Next"),
+}
 
 
-def pagination(request, page) -> Pagination:
-    """The :class:`Pagination` of ``page`` (a ``Page``, an ``UncountedPage`` or None)."""
+def pagination(request, page, order: str = "newest") -> Pagination:
+    """The :class:`Pagination` of ``page`` (a ``Page``, an ``UncountedPage`` or None) of
+    a listing in ``order``: newest first, oldest first or ranked (search results)."""
     if page is None or not page.has_other_pages():
         return NO_PAGINATION
-    newer = page_url(request, page.previous_page_number()) if page.has_previous() else ""
-    older = page_url(request, page.next_page_number()) if page.has_next() else ""
+    before = page_url(request, page.previous_page_number()) if page.has_previous() else ""
+    after = page_url(request, page.next_page_number()) if page.has_next() else ""
     head = "".join(
         f'\n  <link rel="{rel}" href="{escape(links.absolute_url(url))}">'
-        for rel, url in (("prev", newer), ("next", older))
+        for rel, url in (("prev", before), ("next", after))
         if url
     )
     of_pages = f" of {page.paginator.num_pages}" if page.paginator else ""
+    before_label, after_label = PAGE_LINK_LABELS[order]
     nav = (
         '<nav class="pagination" aria-label="Pages">\n'
-        f"  {_page_link('prev', newer, 'Newer')}\n"
+        f"  {_page_link('prev', before, before_label)}\n"
         f"  <span>Page {page.number}{of_pages}</span>\n"
-        f"  {_page_link('next', older, 'Older')}\n"
+        f"  {_page_link('next', after, after_label)}\n"
         "</nav>\n"
     )
     return Pagination(mark_safe(head), mark_safe(nav))

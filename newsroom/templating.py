@@ -34,9 +34,9 @@ def url(view_name: str, **kwargs: Any) -> str:
 
 
 @jinja2.pass_context
-def pagination(context, page) -> markup.Pagination:
+def pagination(context, page, order: str = "newest") -> markup.Pagination:
     """The links around ``page`` of this request's listing (see markup.Pagination)."""
-    return markup.pagination(context["request"], page)
+    return markup.pagination(context["request"], page, order)
 
 
 def date(value: dt.date | dt.datetime, format_string: str) -> str:

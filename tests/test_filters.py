@@ -526,3 +526,15 @@ def test_common_words_with_tags_list_the_same_from_either_end(
 
     assert response.context["page"].paginator is None
     assert listed == expected
+
+
+def test_page_links_are_named_by_the_listing_order(client):
+    for day in (1, 2, 3):
+        make_article(title=f"Day {day}", publish_at=at(2024, 1, day))
+    oldest = client.get(URL, {"order": "oldest", "per_page": 1, "page": 2}).content.decode()
+    newest = client.get(URL, {"per_page": 1, "page": 2}).content.decode()
+    assert '>Older</a>\n  <span>Page 2 of 3</span>\n  <a rel="next"' in oldest
+    assert '<a rel="next" href="/articles/?order=oldest&amp;per_page=1&amp;page=3">Newer</a>' in (
+        oldest
+    )
+    assert ">Newer</a>\n  <span>Page 2 of 3</span>" in newest
