@@ -21,6 +21,7 @@ from taggit.models import Tag
 
 from .cards import (
     FROM_SOURCE,
+    FROM_SOURCE_BETWEEN,
     LATEST,
     PUBLISHED_BETWEEN,
     SOURCE_FIELDS,
@@ -120,17 +121,19 @@ def prepared_listing(cleaned: dict, filters: dict) -> CardList | None:
     they ask for, or None if no one does.
 
     No filter, tags alone (articles with any of them), one source, or a date range
-    alone is what a tag, source or month page lists, and one tag in a date range is
-    a range of its copies: those listings are prepared and counted from indexes, where
+    alone is what a tag, source or month page lists, and one tag or one source in a
+    date range is a range of an index: those listings are prepared and counted from
+    indexes, where
     a filtered queryset is compiled on each request and counted row by row (39 ms for
     a popular tag at 100,000 articles on SQLite, 95 ms for two; 6 ms for all articles
     oldest first). The order changes only which end the rows are read from.
     """
-    if cleaned.get("per_page") not in (None, settings.NEWSROOM_PAGE_SIZE):
+    order = {
+        "oldest_first": filters.get("order") == "oldest",
         # Each page slice is a prepared query of its own; the listings keep a few dozen,
         # for the site's page size, which other sizes would crowd out.
-        return None
-    order = {"oldest_first": filters.get("order") == "oldest"}
+        "prepare_slices": cleaned.get("per_page") in (None, settings.NEWSROOM_PAGE_SIZE),
+    }
     names = set(filters) - {"order"}
     if not names:
         return LATEST.cards(**order)
@@ -142,6 +145,8 @@ def prepared_listing(cleaned: dict, filters: dict) -> CardList | None:
     period = _period(cleaned)
     if names <= {"published_after", "published_before"}:
         return PUBLISHED_BETWEEN.cards(**period, **order)
+    if names <= {"source", "published_after", "published_before"}:
+        return FROM_SOURCE_BETWEEN.cards(source_id=cleaned["source"].pk, **period, **order)
     if names <= {"tag", "published_after", "published_before"}:
         tag_ids = tag_ids_by_slugs(filters["tag"])
         if len(tag_ids) == 1:

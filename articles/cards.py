@@ -210,11 +210,14 @@ class Listing:
         self._subject = subject
         self._slices: dict[tuple[int, int, bool], PreparedQuery] = {}
 
-    def cards(self, *, oldest_first: bool = False, **values) -> CardList:
+    def cards(
+        self, *, oldest_first: bool = False, prepare_slices: bool = True, **values
+    ) -> CardList:
         """The listing now, newest first or ``oldest_first``: its count and its rows are
-        read at the same moment."""
+        read at the same moment. ``prepare_slices=False`` for a page size other than
+        the site's, whose slices would crowd out those of the pages readers ask for."""
         values["now"] = timezone.now()
-        rows = partial(self.rows, oldest_first=oldest_first, **values)
+        rows = partial(self.rows, oldest_first=oldest_first, prepare=prepare_slices, **values)
         return CardList(
             partial(self.count, **values),
             rows,
@@ -249,15 +252,17 @@ class Listing:
         /,
         counted: bool = False,
         oldest_first: bool = False,
+        prepare: bool = True,
         **values,
     ) -> list[tuple]:
         """Rows ``[first:stop]`` of :func:`card_values` for these values, newest first
-        or ``oldest_first``; ``counted``, with the listing's count as one more column."""
+        or ``oldest_first``; ``counted``, with the listing's count as one more column.
+        The slice's query is prepared unless ``prepare`` is false or enough are."""
         # LIMIT and OFFSET are part of the SQL, so each slice is a query of its own.
         shape = (first, stop, counted, oldest_first)
         query = self._slices.get(shape)
         if query is None:
-            if len(self._slices) >= MAX_PREPARED_SLICES:
+            if not prepare or len(self._slices) >= MAX_PREPARED_SLICES:
                 return list(self._page_query(*shape, **values))
             query = self._slices[shape] = PreparedQuery(partial(self._page_query, *shape))
         return query.rows(**values)
@@ -421,13 +426,16 @@ class TagListing:
         self._from_tag_rows = Listing(tagged_from_tag_rows)
         self._from_latest = Listing(tagged_from_latest)
 
-    def cards(self, tag_ids: list[int], *, oldest_first: bool = False) -> CardList:
+    def cards(
+        self, tag_ids: list[int], *, oldest_first: bool = False, prepare_slices: bool = True
+    ) -> CardList:
         """The listing of the articles with any of ``tag_ids`` (ids of existing tags),
-        newest first or ``oldest_first``."""
+        newest first or ``oldest_first`` (``prepare_slices`` as ``Listing.cards``)."""
         now = timezone.now()
         tag_ids = sorted(set(tag_ids))
+        order = {"oldest_first": oldest_first, "prepare": prepare_slices}
         if len(tag_ids) == 1:
-            return self._one_tag_cards(now, tag_ids[0], oldest_first)
+            return self._one_tag_cards(now, tag_ids[0], order)
         values = {
             "now": now,
             "content_type_id": ContentType.objects.get_for_model(Article).pk,
@@ -443,18 +451,16 @@ class TagListing:
                 return []
             cheaper = latest_first_is_cheaper(stop, counts().tagged, counts().articles)
             listing = self._from_latest if cheaper else self._from_tag_rows
-            return listing.rows(first, stop, oldest_first=oldest_first, **values)
+            return listing.rows(first, stop, **order, **values)
 
         return CardList(lambda: counts().live, rows)
 
-    def _one_tag_cards(self, now: dt.datetime, tag_id: int, oldest_first: bool) -> CardList:
+    def _one_tag_cards(self, now: dt.datetime, tag_id: int, order: dict) -> CardList:
         values = {"now": now, "tag_id": tag_id}
         live = cache(partial(self._one_tag.count, **values))
 
         def rows(first: int, stop: int) -> list[tuple]:
-            if not live():
-                return []
-            return self._one_tag.rows(first, stop, oldest_first=oldest_first, **values)
+            return self._one_tag.rows(first, stop, **order, **values) if live() else []
 
         return CardList(live, rows)
 
@@ -562,3 +568,15 @@ def _tagged_between(now: dt.datetime, tag_id: int, start: dt.datetime, end: dt.d
 
 # One tag's articles published in a period: counted over the copies' index range.
 TAGGED_BETWEEN = Listing(_tagged_between)
+
+
+def _from_source_between(
+    now: dt.datetime, source_id: int, start: dt.datetime, end: dt.datetime
+) -> QuerySet:
+    # One range of article_source_live_idx, the period's bounds first as above.
+    period = Article.objects.filter(publish_at__gte=start, publish_at__lt=end)
+    return period.filter(source_id=source_id).live(now)
+
+
+# One source's articles published in a period: counted over its index range.
+FROM_SOURCE_BETWEEN = Listing(_from_source_between)

@@ -350,12 +350,16 @@ def test_other_widgets_keep_django_templates():
         {"tag": "energy", "published_after": "2024-01-02"},
         {"tag": "energy", "published_before": "2024-01-02", "order": "oldest"},
         {"tag": "energy", "published_after": "2024-01-01", "published_before": "2024-01-03"},
+        {"source": "acme-wire", "published_after": "2024-01-02"},
+        {"source": "acme-wire", "published_before": "2024-01-02", "order": "oldest"},
+        {"tag": "energy", "per_page": "2"},
+        {"source": "acme-wire", "order": "oldest", "per_page": "1"},
     ],
 )
 def test_prepared_listings_show_what_the_filters_select(client, query):
-    """Tags, one source or a date range alone, or one tag in a date range, in either
-    order, is read from a prepared listing (prepared_listing); it must list what the
-    filter's own queryset lists."""
+    """Tags, one source or a date range alone, or one tag or source in a date range, in
+    either order and any page size, is read from a prepared listing (prepared_listing);
+    it must list what the filter's own queryset lists."""
     acme, other = make_source("Acme Wire"), make_source("Other Wire")
     for day in (1, 2, 3):
         for source in (acme, other):
@@ -375,7 +379,7 @@ def test_prepared_listings_show_what_the_filters_select(client, query):
     response = client.get(URL, query)
 
     assert expected and "Not live" not in " ".join(expected)
-    assert titles(response) == expected
+    assert titles(response) == expected[: int(query.get("per_page", 20))]
     assert response.context["page"].paginator.count == len(expected)
 
 
@@ -538,3 +542,12 @@ def test_page_links_are_named_by_the_listing_order(client):
         oldest
     )
     assert ">Newer</a>\n  <span>Page 2 of 3</span>" in newest
+
+
+def test_other_page_sizes_leave_the_prepared_slices_alone(client):
+    for day in (1, 2, 3):
+        make_article(title=f"Day {day}", publish_at=at(2024, 1, day))
+    client.get(URL, {"order": "oldest"})
+    prepared = set(LATEST._slices)
+    assert titles(client.get(URL, {"order": "oldest", "per_page": 2, "page": 2})) == ["Day 3"]
+    assert set(LATEST._slices) == prepared
