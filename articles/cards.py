@@ -208,7 +208,8 @@ class Listing:
         self._count = PreparedQuery(self._count_terms)
         self._count_with_page = count_with_page or subject is not None
         self._subject = subject
-        self._slices: dict[tuple[int, int, bool], PreparedQuery] = {}
+        # By (first, stop, counted, oldest_first).
+        self._slices: dict[tuple[int, int, bool, bool], PreparedQuery] = {}
 
     def cards(
         self, *, oldest_first: bool = False, prepare_slices: bool = True, **values
@@ -262,7 +263,9 @@ class Listing:
         shape = (first, stop, counted, oldest_first)
         query = self._slices.get(shape)
         if query is None:
-            if not prepare or len(self._slices) >= MAX_PREPARED_SLICES:
+            # Up to MAX_PREPARED_SLICES for each order: a crawl of one leaves the other's.
+            kept = sum(1 for kept_shape in self._slices if kept_shape[3] == oldest_first)
+            if not prepare or kept >= MAX_PREPARED_SLICES:
                 return list(self._page_query(*shape, **values))
             query = self._slices[shape] = PreparedQuery(partial(self._page_query, *shape))
         return query.rows(**values)
@@ -291,16 +294,17 @@ class SubjectColumns(Subquery):
 
 
 def newest_ids(articles: QuerySet) -> QuerySet:
-    """The ids of ``articles`` (a query of articles, or of their ``TaggedArticle``
-    copies), newest first, as a query of one column: slice it for a page. A page's ids
-    are read first, from an index and without the join to the source, then their rows:
-    a join makes SQLite walk each source's articles in turn, and an OFFSET skips index
-    entries rather than whole rows."""
+    """:func:`listing_ids` newest first."""
     return listing_ids(articles, NEWEST_FIRST)
 
 
 def listing_ids(articles: QuerySet, order: tuple[str, ...]) -> QuerySet:
-    """:func:`newest_ids`, in ``order`` (``NEWEST_FIRST`` or ``OLDEST_FIRST``)."""
+    """The ids of ``articles`` (a query of articles, or of their ``TaggedArticle``
+    copies) in ``order`` (``NEWEST_FIRST`` or ``OLDEST_FIRST``), as a query of one
+    column: slice it for a page. A page's ids are read first, from an index and
+    without the join to the source, then their rows: a join makes SQLite walk each
+    source's articles in turn, and an OFFSET skips index entries rather than whole
+    rows."""
     ids = articles.order_by(*order)
     return ids.values("article_id" if articles.model is TaggedArticle else "pk")
 

@@ -487,11 +487,13 @@ def test_words_in_very_many_articles_are_listed_without_a_count(client, settings
         assert response.context["page"].paginator is None
         listed += titles(response)
     assert listed == ["Osprey 5", "Osprey 4", "Osprey 3", "Osprey 2", "Osprey 1"]
-    assert b"without a count" in response.content
+    assert b"Articles matching these filters, newest first (too many to count)" in (
+        response.content
+    )
     assert client.get(URL, {"q": "osprey", "per_page": 2, "page": 4}).status_code == 404
     oldest = client.get(URL, {"q": "osprey", "order": "oldest"})
     assert titles(oldest) == [f"Osprey {day}" for day in range(1, 6)]
-    assert b"listed oldest first" in oldest.content
+    assert b"oldest first (too many to count)" in oldest.content
 
 
 def test_words_in_fewer_articles_than_the_window_are_counted(client, settings):
@@ -551,3 +553,43 @@ def test_other_page_sizes_leave_the_prepared_slices_alone(client):
     prepared = set(LATEST._slices)
     assert titles(client.get(URL, {"order": "oldest", "per_page": 2, "page": 2})) == ["Day 3"]
     assert set(LATEST._slices) == prepared
+
+
+def test_words_found_only_in_articles_not_live_read_as_words_found_nowhere(client, settings):
+    """Whether words are counted depends on all their matches, live or not; a listing
+    of none of them must not tell that they are many."""
+    settings.NEWSROOM_SEARCH_RANK_WINDOW = 2
+    for state in ("draft", "scheduled", "expired") * 2:
+        make_article(title=f"Zebracode {state}", state=state)
+    make_article(title="Something else")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE articles_article")
+
+    hidden = client.get(URL, {"q": "zebracode"})
+    nowhere = client.get(URL, {"q": "nosuchword"})
+
+    assert titles(hidden) == titles(nowhere) == []
+    assert b"0 articles match these filters" in hidden.content
+    assert b"0 articles match these filters" in nowhere.content
+
+
+def test_query_count_of_a_listing_without_a_count_does_not_grow(client, settings):
+    settings.NEWSROOM_SEARCH_RANK_WINDOW = 2
+    queries = []
+    for count in (5, 40):
+        Article.objects.all().delete()
+        for number in range(count):
+            make_article(title=f"Article {number}", tags=[f"tag{number}", "common"])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE articles_article")
+        params = {"tag": "common", "q": "article", "per_page": 50}
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(URL, params)
+        assert response.context["page"].paginator is None
+        assert len(response.context["articles"]) == count
+        queries.append(len(captured))
+    # Page with its tags, source choices, the word's matches sized (found_in_many),
+    # the tallies that choose how the tags are read (tally_sizes): no count.
+    assert queries == [4, 4]

@@ -329,6 +329,18 @@ def test_very_common_words_are_ranked_among_the_newest_matches(client, settings)
 
 
 @pytest.mark.django_db
+def test_a_window_of_matches_not_live_reads_as_no_match(client, settings):
+    """The window counts matches live or not: with none of them live, the page must
+    not say the words are in a great many articles."""
+    settings.NEWSROOM_SEARCH_RANK_WINDOW = 2
+    for state in ("draft", "scheduled", "expired"):
+        make_article(title=f"Zebracode {state}", state=state)
+    response = search(client, "zebracode")
+    assert response.context["results"] == []
+    assert "great many articles" not in response.content.decode()
+
+
+@pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's three ways")
 @pytest.mark.parametrize(("others_between", "dense"), [(0, True), (6, False)])
 def test_words_past_the_window_are_found_walking_the_articles(settings, others_between, dense):

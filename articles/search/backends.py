@@ -67,7 +67,10 @@ def rank_window() -> int:
 
 @dataclass(frozen=True)
 class Edge:
-    """Where the ranking window ends: ids above ``left_out``; ``dense``: most ids match."""
+    """Where the ranking window ends: ids above ``left_out``. ``dense``: matches are
+    common among the ids the window spans, so a walk meets one every few articles
+    (SQLite: at least one in ``DENSE_SPAN``; PostgreSQL: estimated at over ten
+    windows' worth in all)."""
 
     left_out: int
     dense: bool = False
@@ -198,12 +201,13 @@ class SQLiteBackend(SearchBackend):
 
         Driven by the matches, the query reads each match's row: fine for up to the
         ranking window, but 400 ms for a word in half of 100,000 articles. Past the
-        window, the articles are walked in the listing's order instead: where most
-        articles match (``Edge.dense``), each is probed in the full-text index, and a
-        page of a word in nearly every article takes 0.3 ms; where fewer do, each is
-        looked up in the list of all matches (the unary + keeps SQLite from driving the
-        query from it), which costs building that list (9 ms for 100,000 matches) but
-        no probe per article passed over. Substring terms' own index must drive.
+        window, the articles are walked in the listing's order instead. Where matches
+        are common (``Edge.dense``), each article is probed in the full-text index: a
+        page of a word in nearly every article takes 0.5 ms (9.6 before). Where they
+        are fewer, each is looked up in the list of all matches (the unary + keeps
+        SQLite from driving the query from it): building the list costs 9 ms for
+        100,000 matches, but no article passed over costs a probe. Substring terms'
+        own index must drive.
         """
         words = [self.match_expression(query.words)]
         edge = None if query.substrings else self.window_edge(query, rank_window())
