@@ -12,6 +12,7 @@ import itertools
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
 from django.db.models import IntegerField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from taggit.models import Tag
 from .cards import (
     FROM_SOURCE,
     FROM_SOURCE_BETWEEN,
+    FROM_SOURCE_TAGGED,
     LATEST,
     PUBLISHED_BETWEEN,
     SOURCE_FIELDS,
@@ -41,7 +43,9 @@ from .filters import (
     ArticleFilter,
     UnfilteredForm,
     end_of_day,
+    source_is_narrower,
     start_of_day,
+    tally_sizes,
 )
 from .links import absolute_url
 from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
@@ -125,8 +129,9 @@ def prepared_listing(cleaned: dict, filters: dict) -> CardList | None:
     they ask for, or None if no one does.
 
     No filter, tags alone (articles with any of them), one source, or a date range
-    alone is what a tag, source or month page lists, and one tag or one source in a
-    date range is one range of an index. Those listings are prepared and counted from
+    alone is what a tag, source or month page lists; one tag or one source in a date
+    range is one range of an index, and a source with tags, when it is the narrower
+    end, its articles each tested for the tags. Those listings are prepared and counted from
     indexes, where a filtered queryset is compiled on each request and counted row by
     row (39 ms for a popular tag at 100,000 articles on SQLite, 95 ms for two; 6 ms
     for all articles oldest first). The order changes only which end the rows are
@@ -146,6 +151,14 @@ def prepared_listing(cleaned: dict, filters: dict) -> CardList | None:
     if names == {"tag"}:
         tag_ids = tag_ids_by_slugs(filters["tag"])
         return TAGGED.cards(tag_ids, **order) if tag_ids else None
+    if names == {"source", "tag"}:
+        source, slugs = cleaned["source"], list(filters["tag"])
+        if source_is_narrower(tally_sizes(source.pk, slugs)):
+            content_type_id = ContentType.objects.get_for_model(Article).pk
+            return FROM_SOURCE_TAGGED.cards(
+                source_id=source.pk, content_type_id=content_type_id, tag_slugs=slugs, **order
+            )
+        return None  # the tags are the narrower end: the filter set reads from them
     period = _period(cleaned)
     if names <= {"published_after", "published_before"}:
         return PUBLISHED_BETWEEN.cards(**period, **order)

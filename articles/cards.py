@@ -584,3 +584,16 @@ def _from_source_between(
 
 # One source's articles published in a period: counted over its index range.
 FROM_SOURCE_BETWEEN = Listing(_from_source_between)
+
+
+def _from_source_tagged(
+    now: dt.datetime, source_id: int, content_type_id: int, tag_slugs: list[str]
+) -> QuerySet:
+    # EXISTS per article: the database walks the source's live articles, testing each
+    # for the tags (filters.source_is_narrower says when that is the cheaper end).
+    tag_rows = tagged_items(content_type_id, tag__slug__in=tag_slugs)
+    return from_source(now, source_id).filter(Exists(tag_rows.filter(object_id=OuterRef("pk"))))
+
+
+# One source's articles with any of some tags, read from the source's end.
+FROM_SOURCE_TAGGED = Listing(_from_source_tagged)

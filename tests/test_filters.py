@@ -465,6 +465,8 @@ def test_a_source_and_tags_list_the_same_from_either_end(
     assert source_is_narrower(size) is from_the_source
     assert expected and titles(response) == expected
     assert response.context["page"].paginator.count == len(expected)
+    oldest = client.get(URL, {"source": source_slug, "tag": tags, "order": "oldest"})
+    assert titles(oldest) == expected[::-1]
 
 
 def test_words_in_very_many_articles_are_listed_without_a_count(client, settings):
