@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Page, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import IntegerField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,6 +37,7 @@ from .cards import (
     period_terms,
     queryset_cards,
 )
+from .directory import live_sources, live_tags
 from .filters import (
     FIRST_DAY,
     LAST_DAY,
@@ -50,7 +51,7 @@ from .filters import (
 from .links import absolute_url
 from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
 from .models import NEWEST_FIRST, Article, Source
-from .pagination import page_size, paginate, paginate_uncounted
+from .pagination import page_number, page_size, paginate, paginate_uncounted
 from .prepared import PreparedQuery
 from .search.query import parse_query
 
@@ -191,6 +192,36 @@ def canonical_filters(filterset: ArticleFilter) -> dict:
             value = value.isoformat()
         query[name] = value
     return query
+
+
+# The topic and source directories -------------------------------------------------
+
+DIRECTORY_PAGE_SIZE = 200
+
+
+def tag_index(request: HttpRequest) -> HttpResponse:
+    """Every topic (tag) with live articles: a cloud, alphabetical, sized by use."""
+    page = _directory_page(request, live_tags())
+    context = {"page": page, "tags": page.object_list}
+    return render(request, "articles/tag_index.html", _with_canonical(request, page, context))
+
+
+def source_index(request: HttpRequest) -> HttpResponse:
+    """Every source with live articles, by name, with its count and website."""
+    page = _directory_page(request, live_sources())
+    context = {"page": page, "sources": page.object_list}
+    return render(request, "articles/source_index.html", _with_canonical(request, page, context))
+
+
+def _directory_page(request: HttpRequest, entries: list) -> Page:
+    try:
+        return Paginator(entries, DIRECTORY_PAGE_SIZE).page(page_number(request))
+    except InvalidPage as error:
+        raise Http404("No such page") from error
+
+
+def _with_canonical(request: HttpRequest, page: Page, context: dict) -> dict:
+    return {**context, "canonical": absolute(request.path, page_query(page))}
 
 
 # One tag, one source ---------------------------------------------------------------

@@ -103,6 +103,8 @@ def site(live_server):
         "list": "/articles/?tag=energy&per_page=2",
         "tag": "/tags/energy/",
         "source": f"/sources/{source.slug}/",
+        "topics": "/tags/",
+        "sources": "/sources/",
         "archive": "/archive/",
         "year": "/archive/2024/",
         "month": "/archive/2024/05/",

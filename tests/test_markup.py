@@ -50,6 +50,8 @@ def pages(client, settings):
         "empty result": "/articles/?q=nothing-matches",
         "tag": "/tags/energy/",
         "source": f"/sources/{source.slug}/",
+        "topics": "/tags/",
+        "sources": "/sources/",
         "archive": "/archive/",
         "year": "/archive/2024/",
         "month": "/archive/2024/05/",

@@ -78,7 +78,7 @@ def listing_urls(source_slug: str, live: Article) -> list[str]:
 
 
 def other_public_urls(articles: dict[str, Article]) -> list[str]:
-    urls = ["/archive/", "/sitemap.xml", "/robots.txt"]
+    urls = ["/tags/", "/sources/", "/archive/", "/sitemap.xml", "/robots.txt"]
     for article in articles.values():
         urls += month_urls(article)
     return urls
@@ -155,6 +155,8 @@ def test_only_live_articles_reach_readers_and_scheduled_ones_go_live_on_time(
     pages = walk(client, articles, visible={"live"})
     assert "1 article matches" in pages[f"/articles/?tag={TAG}"]
     assert "<dd>1</dd>" in pages[f"/sources/{articles['live'].source.slug}/"]
+    assert f'{TAG}</a> <span class="count">(1 article)</span>' in pages["/tags/"]
+    assert 'Marmoset Wire</a> <span class="count">(1 article)</span>' in pages["/sources/"]
     assert {"/", "/articles/", f"/tags/{TAG}/", "/archive/"} <= set(pages)
 
     later = articles["scheduled"].publish_at + dt.timedelta(minutes=1)
@@ -162,6 +164,8 @@ def test_only_live_articles_reach_readers_and_scheduled_ones_go_live_on_time(
         pages = walk(client, articles, visible={"live", "scheduled"})
     assert "2 articles match" in pages[f"/articles/?tag={TAG}"]
     assert "<dd>2</dd>" in pages[f"/sources/{articles['live'].source.slug}/"]
+    assert f'{TAG}</a> <span class="count">(2 articles)</span>' in pages["/tags/"]
+    assert 'Marmoset Wire</a> <span class="count">(2 articles)</span>' in pages["/sources/"]
 
 
 def test_every_address_the_walk_visits_is_a_route(articles):
