@@ -531,13 +531,19 @@ class ArticleFilter(django_filters.FilterSet):
             return queryset.filter(Exists(tagged.filter(object_id=OuterRef("pk"))))
         return queryset.filter(pk__in=tagged.values("object_id"))
 
+    @cached_property
+    def tally_sizes(self) -> dict[int, int]:
+        """``tally_sizes()`` of the submitted source and tags, read once per request."""
+        source = self.form.cleaned_data.get("source")
+        return tally_sizes(source.pk if source else None, self.form.cleaned_data.get("tag") or [])
+
     def _tags_from_the_articles(self, tag_slugs: list[str]) -> bool:
         """Whether the tags are tested per article (see ``filter_tags``), by the tallies
         read only when a source or a listing without a count makes it a question."""
         source = self.form.cleaned_data.get("source")
         if source is None and not self.too_many_to_count:
             return False
-        size = tally_sizes(source.pk if source else None, tag_slugs)
+        size = self.tally_sizes
         if source_is_narrower(size):
             return True
         if not self.too_many_to_count:

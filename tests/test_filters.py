@@ -595,3 +595,14 @@ def test_query_count_of_a_listing_without_a_count_does_not_grow(client, settings
     # Page with its tags, source choices, the word's matches sized (found_in_many),
     # the tallies that choose how the tags are read (tally_sizes): no count.
     assert queries == [4, 4]
+
+
+def test_a_source_and_tags_read_their_tallies_once(client):
+    source = make_source("Big Wire")
+    for number in range(8):
+        make_article(source=source, tags=["rare"] if number == 0 else [])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, {"source": "big-wire", "tag": "rare"})
+    assert len(response.context["articles"]) == 1
+    tallies = [query for query in captured if "articles_articletally" in query["sql"]]
+    assert len(tallies) == 1

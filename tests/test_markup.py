@@ -41,6 +41,12 @@ def pages(client, settings):
         publish_at=publish_at,
     )
     make_article(title="Second", source=source, tags=["energy"], publish_at=publish_at)
+    return reader_pages(source.slug, main.path)
+
+
+def reader_pages(source_slug: str, article_path: str) -> dict[str, str]:
+    """Every kind of reader page, by name, for a site with the source ``source_slug``,
+    the tag "energy" and articles in May 2024 (the browser tests use them too)."""
     return {
         "home": "/",
         "home page 2": "/?page=2",
@@ -49,13 +55,13 @@ def pages(client, settings):
         "form errors": "/articles/?published_after=nope&source=nobody",
         "empty result": "/articles/?q=nothing-matches",
         "tag": "/tags/energy/",
-        "source": f"/sources/{source.slug}/",
+        "source": f"/sources/{source_slug}/",
         "topics": "/tags/",
         "sources": "/sources/",
         "archive": "/archive/",
         "year": "/archive/2024/",
         "month": "/archive/2024/05/",
-        "article": main.path,
+        "article": article_path,
         "not found": "/tags/no-such-tag/",
         "search": "/search/?q=lithium",
     }
