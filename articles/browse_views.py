@@ -52,6 +52,7 @@ from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
 from .models import NEWEST_FIRST, Article, Source
 from .pagination import page_number, page_size, paginate, paginate_uncounted
 from .prepared import PreparedQuery
+from .search.backends import rank_window
 from .search.query import parse_query
 
 FIRST_YEAR, LAST_YEAR = FIRST_DAY.year, LAST_DAY.year
@@ -86,7 +87,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
         live = Article.objects.live().order_by(*NEWEST_FIRST)
         articles = queryset_cards(filterset.filter_queryset(live))
     if filterset.too_many_to_count:
-        page = paginate_uncounted(request, articles, per_page)
+        # As /search/ ranks them, the words' first matches in the listing's order (the
+        # ranking window) are listed: each page tests the articles it passes for them.
+        page = paginate_uncounted(request, articles, per_page, limit=rank_window())
         if not page.object_list:
             # Whether words are counted depends on all their matches, live or not: a
             # page of none says what a word found nowhere says, and reveals nothing.
@@ -104,6 +107,7 @@ def _list_page(
     context = {
         "filter": filterset,
         "page": page,
+        "listed_at_most": rank_window(),
         "oldest_first": filters.get("order") == "oldest",
         "articles": page.object_list if page else [],
         "filtered": bool(filters),

@@ -100,12 +100,27 @@ class UncountedPage:
 
 
 def paginate_uncounted(
-    request: HttpRequest, queryset: QuerySet | CardList, per_page: int | None = None
+    request: HttpRequest,
+    queryset: QuerySet | CardList,
+    per_page: int | None = None,
+    *,
+    limit: int | None = None,
 ) -> UncountedPage:
+    """The requested page, read with one row more to know whether another follows.
+
+    ``limit``: only the first ``limit`` rows are listed, and a page past them is a 404.
+    Without a count, nothing else bounds how far a page number sends the database:
+    a listing that tests each row it passes (a word's matches) would read them all.
+    """
     per_page = page_size(per_page)
     number = page_number(request)
     start = (number - 1) * per_page
-    rows = list(queryset[start : start + per_page + 1])
+    stop = start + per_page + 1
+    if limit is not None:
+        if start >= limit and number > 1:
+            raise Http404("No such page")
+        stop = min(stop, limit)
+    rows = list(queryset[start:stop]) if stop > start else []
     if not rows and number > 1:
         raise Http404("No such page")
     return UncountedPage(rows[:per_page], number, has_next_page=len(rows) > per_page)
