@@ -142,9 +142,17 @@ def sample_urls(env: dict[str, str]) -> dict[str, tuple[str, str]]:
         **({"article page, untagged": ("article", s["untagged"])} if s["untagged"] else {}),
         "home": ("listing", "/"),
         "listing /articles/": ("listing", "/articles/"),
+        # Readers filter it too: a source with a tag, and a word in nearly every article.
+        "/articles/, source and tag": (
+            "listing",
+            f"/articles/?source={s['source']}&tag={s['tag']}",
+        ),
+        "/articles/, a common word": ("listing", "/articles/?q=market"),
         "tag page": ("listing", f"/tags/{s['tag']}/"),
         "source page": ("listing", f"/sources/{s['source']}/"),
         "archive month": ("listing", f"/archive/{s['year']}/{s['month']:02d}/"),
+        "topics /tags/": ("listing", "/tags/"),
+        "sources /sources/": ("listing", "/sources/"),
         "RSS feed": ("listing", "/feed/"),
         # Search has a latency target, not a ratio (median under 50 ms): search_bench.py.
         "search": ("search", "/search/?q=market"),
