@@ -24,6 +24,7 @@ from .cards import (
     FROM_SOURCE,
     FROM_SOURCE_BETWEEN,
     FROM_SOURCE_TAGGED,
+    FROM_SOURCE_WITH_TAG,
     LATEST,
     PUBLISHED_BETWEEN,
     SOURCE_FIELDS,
@@ -135,8 +136,9 @@ def prepared_listing(filterset: ArticleFilter, filters: dict) -> CardList | None
     No filter, tags alone (articles with any of them), one source, or a date range
     alone is what a tag, source or month page lists, counted from tallies and
     indexes; one tag or one source in a date range is one range of an index, counted
-    there. A source with tags, when it is the narrower end, is its articles each
-    tested for the tags, counted so. All are prepared, where a filtered queryset is
+    there, as is a source with one tag (its copies beside the tag). A source with
+    several tags, when it is the narrower end, is its articles each tested for the
+    tags, counted so. All are prepared, where a filtered queryset is
     compiled on each request and counted row by row (39 ms for a popular tag at
     100,000 articles on SQLite, 95 ms for two; 6 ms for all articles oldest first).
     The order changes only which end the rows are read from, and the page size
@@ -159,6 +161,8 @@ def prepared_listing(filterset: ArticleFilter, filters: dict) -> CardList | None
         return TAGGED.cards(tag_ids, **order) if tag_ids else None
     if names == {"source", "tag"}:
         source, slugs = cleaned["source"], list(filters["tag"])
+        if len(slugs) == 1:
+            return FROM_SOURCE_WITH_TAG.cards(source_id=source.pk, tag_slug=slugs[0], **order)
         if source_is_narrower(filterset.tally_sizes):
             content_type_id = ContentType.objects.get_for_model(Article).pk
             return FROM_SOURCE_TAGGED.cards(

@@ -597,3 +597,13 @@ def _from_source_tagged(
 
 # One source's articles with any of some tags, read from the source's end.
 FROM_SOURCE_TAGGED = Listing(_from_source_tagged)
+
+
+def _from_source_with_tag(now: dt.datetime, source_id: int, tag_slug: str) -> QuerySet:
+    # One range of tagged_article_source_idx: the tag's copies of the source's articles.
+    tag_id = Subquery(Tag.objects.filter(slug=tag_slug).values("pk"))
+    return TaggedArticle.objects.filter(tag_id=tag_id, source_id=source_id).live(now)
+
+
+# One source's articles with one tag: counted over that range.
+FROM_SOURCE_WITH_TAG = Listing(_from_source_with_tag)

@@ -499,11 +499,14 @@ class TaggedArticle(models.Model):
     one range of one index (``tagged_article_live_idx``), as one source's are of the
     articles' own; without it, a tag page walked every live article testing its tags
     (hundreds for a popular tag's first page), or read all of a rare tag's articles and
-    sorted them, and a deep page of a popular tag read thousands.
+    sorted them, and a deep page of a popular tag read thousands. The article's source
+    is copied too, so one source's articles with one tag are one range as well
+    (``tagged_article_source_idx``).
 
-    Kept by the database's own triggers (migration 0011) on the articles and on
-    taggit's tagging rows, so every write path keeps it: the admin, the importer, bulk
-    and raw SQL. Nothing in Python writes it. Rows tagging other models have no copy.
+    Kept by the database's own triggers (migrations 0011 and 0015) on the articles and
+    on taggit's tagging rows, so every write path keeps it: the admin, the importer,
+    bulk and raw SQL. Nothing in Python writes it. Rows tagging other models have no
+    copy.
     """
 
     tag = models.ForeignKey(
@@ -511,6 +514,14 @@ class TaggedArticle(models.Model):
     )
     article = models.ForeignKey(
         Article, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False
+    )
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
     )
     status = models.CharField(max_length=10)
     publish_at = models.DateTimeField(null=True)
@@ -530,6 +541,10 @@ class TaggedArticle(models.Model):
             ),
             # One tag's expired articles, which a tag's live count subtracts from its tally.
             models.Index(fields=["tag", "status", "expires_at"], name="tagged_article_expiry_idx"),
+            models.Index(
+                fields=["tag", "source", "status", "publish_at", "number", "expires_at", "article"],
+                name="tagged_article_source_idx",
+            ),
         ]
 
     def __str__(self) -> str:

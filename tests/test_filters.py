@@ -600,8 +600,9 @@ def test_a_source_and_tags_read_their_tallies_once(client):
     source = make_source("Big Wire")
     for number in range(8):
         make_article(source=source, tags=["rare"] if number == 0 else [])
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(URL, {"source": "big-wire", "tag": "rare"})
+    make_article(tags=["scarce"])  # another source's
+    with CaptureQueriesContext(connection) as captured:  # several tags: the tallies choose
+        response = client.get(URL, {"source": "big-wire", "tag": "rare,scarce"})
     assert len(response.context["articles"]) == 1
     tallies = [query for query in captured if "articles_articletally" in query["sql"]]
     assert len(tallies) == 1

@@ -20,7 +20,8 @@ from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
 
-LIVENESS = ("status", "publish_at", "number", "expires_at")
+# The article's columns each copy keeps: its source and its liveness.
+LIVENESS = ("source_id", "status", "publish_at", "number", "expires_at")
 
 
 def stored() -> set[tuple]:
@@ -84,6 +85,17 @@ def test_every_write_path_keeps_the_copies_exact():
         cursor.execute("DELETE FROM articles_article WHERE id = %s", [bulk[3].pk])
     assert_exact()
     energy.delete()  # its tagged rows go with it
+    assert_exact()
+
+
+def test_an_article_moved_to_another_source_moves_its_copies():
+    article = make_article(tags=["energy", "markets"])
+    other = make_source("Other Wire")
+    article.source = other
+    article.save()
+    assert_exact()
+    assert {source for (source,) in TaggedArticle.objects.values_list("source_id")} == {other.pk}
+    Article.objects.filter(pk=article.pk).update(source=make_source("Third Wire"))
     assert_exact()
 
 
