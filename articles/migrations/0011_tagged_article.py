@@ -18,7 +18,7 @@ SQL) changes the tables, so the triggers are on the tables, never in Python.
 
 As with migration 0009: on SQLite, a later migration that rebuilds
 ``articles_article`` or ``taggit_taggeditem`` drops these triggers and must run
-``install_sqlite`` from this module again.
+``install_sqlite`` again, from migration 0015, whose triggers replaced these.
 """
 
 from django.db import migrations, models

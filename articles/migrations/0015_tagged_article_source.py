@@ -9,6 +9,15 @@ The triggers of migration 0011 are replaced by the same triggers copying
 update when its source changes, as for its liveness columns. Then every copy is
 made afresh. On PostgreSQL the two trigger functions are replaced in place; on
 SQLite the five row triggers are dropped and created again.
+
+On PostgreSQL the migration first locks the articles and taggit's rows against
+writes (``SHARE ROW EXCLUSIVE``, until it commits): a write that began during it
+would otherwise run the old trigger function once the copies' table was free, and
+leave a copy without its source.
+
+As with migration 0011: on SQLite, a later migration that rebuilds
+``articles_article`` or ``taggit_taggeditem`` drops these triggers and must run
+``install_sqlite`` from this module again.
 """
 
 import importlib
@@ -140,6 +149,14 @@ POSTGRESQL_FORWARD = [
 ]
 
 
+def lock_writers(apps, schema_editor):
+    """PostgreSQL: no article or tagging row changes until the migration commits."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "LOCK TABLE articles_article, taggit_taggeditem IN SHARE ROW EXCLUSIVE MODE"
+        )
+
+
 def _run(schema_editor, statements):
     for statement in statements:
         schema_editor.execute(statement, params=None)
@@ -177,9 +194,11 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("articles", "0014_article_delete_takes_its_tags"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
     operations = [
+        migrations.RunPython(lock_writers, migrations.RunPython.noop, elidable=False),
         migrations.AddField(
             model_name="taggedarticle",
             name="source",
