@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import InvalidPage, Page, Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import IntegerField, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -38,7 +38,7 @@ from .cards import (
     period_terms,
     queryset_cards,
 )
-from .directory import live_sources, live_tags
+from .directory import source_directory, tag_directory
 from .filters import (
     FIRST_DAY,
     LAST_DAY,
@@ -51,7 +51,7 @@ from .filters import (
 from .links import absolute_url
 from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
 from .models import NEWEST_FIRST, Article, Source
-from .pagination import page_number, page_size, paginate, paginate_uncounted
+from .pagination import MAX_PER_PAGE, page_size, paginate, paginate_uncounted
 from .prepared import PreparedQuery
 from .search.backends import rank_window
 from .search.query import parse_query
@@ -163,7 +163,7 @@ def prepared_listing(filterset: ArticleFilter, filters: dict) -> CardList | None
         source, slugs = cleaned["source"], list(filters["tag"])
         if len(slugs) == 1:
             return FROM_SOURCE_WITH_TAG.cards(source_id=source.pk, tag_slug=slugs[0], **order)
-        if source_is_narrower(filterset.tally_sizes):
+        if source_is_narrower(filterset.tallies):
             content_type_id = ContentType.objects.get_for_model(Article).pk
             return FROM_SOURCE_TAGGED.cards(
                 source_id=source.pk, content_type_id=content_type_id, tag_slugs=slugs, **order
@@ -205,32 +205,18 @@ def canonical_filters(filterset: ArticleFilter) -> dict:
 
 # The topic and source directories -------------------------------------------------
 
-DIRECTORY_PAGE_SIZE = 200
-
 
 def tag_index(request: HttpRequest) -> HttpResponse:
-    """Every topic (tag) with live articles: a cloud, alphabetical, sized by use."""
-    page = _directory_page(request, live_tags())
-    context = {"page": page, "tags": page.object_list}
-    return render(request, "articles/tag_index.html", _with_canonical(request, page, context))
+    """Every topic (tag) with live articles: a cloud, alphabetical, sized by use, as
+    many a page as the page size cap allows."""
+    page = paginate(request, tag_directory(), MAX_PER_PAGE)
+    return render_page(request, "articles/tag_index.html", page, tags=page.object_list)
 
 
 def source_index(request: HttpRequest) -> HttpResponse:
     """Every source with live articles, by name, with its count and website."""
-    page = _directory_page(request, live_sources())
-    context = {"page": page, "sources": page.object_list}
-    return render(request, "articles/source_index.html", _with_canonical(request, page, context))
-
-
-def _directory_page(request: HttpRequest, entries: list) -> Page:
-    try:
-        return Paginator(entries, DIRECTORY_PAGE_SIZE).page(page_number(request))
-    except InvalidPage as error:
-        raise Http404("No such page") from error
-
-
-def _with_canonical(request: HttpRequest, page: Page, context: dict) -> dict:
-    return {**context, "canonical": absolute(request.path, page_query(page))}
+    page = paginate(request, source_directory(), MAX_PER_PAGE)
+    return render_page(request, "articles/source_index.html", page, sources=page.object_list)
 
 
 # One tag, one source ---------------------------------------------------------------

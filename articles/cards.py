@@ -25,12 +25,10 @@ from functools import cache, lru_cache, partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
-    Exists,
     F,
     Func,
     IntegerField,
     JSONField,
-    OuterRef,
     QuerySet,
     Subquery,
 )
@@ -49,7 +47,7 @@ from .models import (
     not_live_terms,
 )
 from .prepared import PreparedQuery
-from .tagging import ArticleTags, tagged_items, tags_from_json_texts
+from .tagging import ArticleTags, has_tagging_row, tagged_items, tags_from_json_texts
 
 SOURCE_FIELDS = tuple(field.attname for field in Source._meta.concrete_fields)
 CARD_COLUMNS = ("pk", "title", "path", "summary", "publish_at", "source__name", "source__slug")
@@ -208,8 +206,12 @@ class Listing:
         self._count = PreparedQuery(self._count_terms)
         self._count_with_page = count_with_page or subject is not None
         self._subject = subject
-        # By (first, stop, counted, oldest_first).
-        self._slices: dict[tuple[int, int, bool, bool], PreparedQuery] = {}
+        # By oldest_first, then (first, stop, counted): a crawl of one order's pages
+        # leaves the other's prepared.
+        self._slices: dict[bool, dict[tuple[int, int, bool], PreparedQuery]] = {
+            False: {},
+            True: {},
+        }
 
     def cards(
         self, *, oldest_first: bool = False, prepare_slices: bool = True, **values
@@ -260,14 +262,12 @@ class Listing:
         or ``oldest_first``; ``counted``, with the listing's count as one more column.
         The slice's query is prepared unless ``prepare`` is false or enough are."""
         # LIMIT and OFFSET are part of the SQL, so each slice is a query of its own.
-        shape = (first, stop, counted, oldest_first)
-        query = self._slices.get(shape)
+        slices, shape = self._slices[oldest_first], (first, stop, counted)
+        query = slices.get(shape)
         if query is None:
-            # Up to MAX_PREPARED_SLICES for each order: a crawl of one leaves the other's.
-            kept = sum(1 for kept_shape in self._slices if kept_shape[3] == oldest_first)
-            if not prepare or kept >= MAX_PREPARED_SLICES:
-                return list(self._page_query(*shape, **values))
-            query = self._slices[shape] = PreparedQuery(partial(self._page_query, *shape))
+            if not prepare or len(slices) >= MAX_PREPARED_SLICES:
+                return list(self._page_query(*shape, oldest_first, **values))
+            query = slices[shape] = PreparedQuery(partial(self._page_query, *shape, oldest_first))
         return query.rows(**values)
 
 
@@ -349,7 +349,7 @@ def tagged_from_tag_rows(now: dt.datetime, content_type_id: int, tag_ids: list[i
 def tagged_from_latest(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:
     # EXISTS per article: the database walks the live articles newest first.
     tag_rows = tagged_items(content_type_id, tag_id__in=tag_ids)
-    return Article.objects.live(now).filter(Exists(tag_rows.filter(object_id=OuterRef("pk"))))
+    return Article.objects.live(now).filter(has_tagging_row(tag_rows))
 
 
 def highest_article_pk() -> Subquery:
@@ -365,14 +365,17 @@ def count_tagged() -> Func:
     )
 
 
+def not_live_ids(now: dt.datetime) -> QuerySet:
+    """The ids of the articles not live at ``now``, as a UNION of the not-live terms,
+    each an index range over the few drafts, scheduled and expired articles: for
+    their OR, SQLite reads the whole table."""
+    kinds = [Article.objects.order_by().filter(kind).values("pk") for kind in not_live_terms(now)]
+    return kinds[0].union(*kinds[1:], all=True)
+
+
 def _not_live_rows(now: dt.datetime, tagged: QuerySet) -> QuerySet:
     """Those of the tagging rows ``tagged`` whose article is not live at ``now``."""
-    # The not-live terms as a UNION, each an index range: for their OR, SQLite
-    # reads the whole table.
-    term_ids = [
-        Article.objects.order_by().filter(term).values("pk") for term in not_live_terms(now)
-    ]
-    return tagged.filter(object_id__in=term_ids[0].union(*term_ids[1:], all=True))
+    return tagged.filter(object_id__in=not_live_ids(now))
 
 
 def _tag_counts(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:
@@ -592,7 +595,7 @@ def _from_source_tagged(
     # EXISTS per article: the database walks the source's live articles, testing each
     # for the tags (filters.source_is_narrower says when that is the cheaper end).
     tag_rows = tagged_items(content_type_id, tag__slug__in=tag_slugs)
-    return from_source(now, source_id).filter(Exists(tag_rows.filter(object_id=OuterRef("pk"))))
+    return from_source(now, source_id).filter(has_tagging_row(tag_rows))
 
 
 # One source's articles with any of some tags, read from the source's end.

@@ -13,7 +13,6 @@ scheduled.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from taggit.models import Tag
 
-from .models import Article, ArticleTally, Source, not_live_terms
+from .cards import not_live_ids
+from .models import Article, ArticleTally, Source
 from .prepared import PreparedQuery
 from .tagging import by_tag_name, tagged_items
 
@@ -49,12 +49,6 @@ def _with_tally(items: QuerySet, scope: ArticleTally.Scope) -> QuerySet:
     return items.annotate(tally=Coalesce(Subquery(tally), 0, output_field=IntegerField()))
 
 
-def _not_live_ids(now: dt.datetime) -> QuerySet:
-    """The ids of the articles not live at ``now``, one index range per kind."""
-    kinds = [Article.objects.order_by().filter(kind).values("pk") for kind in not_live_terms(now)]
-    return kinds[0].union(*kinds[1:], all=True)
-
-
 _TAG_TALLIES = PreparedQuery(
     lambda: _with_tally(Tag.objects.all(), ArticleTally.Scope.TAG).values_list(
         "pk", "name", "slug", "tally"
@@ -62,7 +56,7 @@ _TAG_TALLIES = PreparedQuery(
 )
 _NOT_LIVE_TAGGINGS = PreparedQuery(
     lambda now, content_type_id: tagged_items(
-        content_type_id, object_id__in=_not_live_ids(now)
+        content_type_id, object_id__in=not_live_ids(now)
     ).values_list("tag_id")
 )
 _SOURCE_TALLIES = PreparedQuery(
@@ -71,11 +65,11 @@ _SOURCE_TALLIES = PreparedQuery(
     )
 )
 _NOT_LIVE_SOURCES = PreparedQuery(
-    lambda now: Article.objects.filter(pk__in=_not_live_ids(now)).values_list("source_id")
+    lambda now: Article.objects.filter(pk__in=not_live_ids(now)).values_list("source_id")
 )
 
 
-def live_tags() -> list[Entry]:
+def tag_directory() -> list[Entry]:
     """Every tag with a live article, by name, with its count and cloud weight."""
     now = timezone.now()
     content_type_id = ContentType.objects.get_for_model(Article).pk
@@ -92,8 +86,9 @@ def live_tags() -> list[Entry]:
     ]
 
 
-def live_sources() -> list[Entry]:
-    """Every source with a live article, by name, with its count and homepage."""
+def source_directory() -> list[Entry]:
+    """Every source with a live article, by name, with its count and homepage: the
+    sources the /articles/ form offers (``filters.live_sources``), counted."""
     now = timezone.now()
     not_live = Counter(source_id for (source_id,) in _NOT_LIVE_SOURCES.rows(now=now))
     rows = _SOURCE_TALLIES.rows()

@@ -32,7 +32,7 @@ from .pagination import MAX_PER_PAGE, page_number, page_size
 from .prepared import PreparedQuery
 from .search.backends import SearchBackend, backend_for
 from .search.query import parse_query
-from .tagging import tagged_items
+from .tagging import has_tagging_row, tagged_items
 
 MAX_TAGS = 20
 FIRST_DAY, LAST_DAY = dt.date(1000, 1, 1), dt.date(9998, 12, 31)
@@ -529,11 +529,11 @@ class ArticleFilter(django_filters.FilterSet):
         content_type_id = ContentType.objects.get_for_model(Article).pk
         tagged = tagged_items(content_type_id, tag__slug__in=value)
         if self._tags_from_the_articles(value):
-            return queryset.filter(Exists(tagged.filter(object_id=OuterRef("pk"))))
+            return queryset.filter(has_tagging_row(tagged))
         return queryset.filter(pk__in=tagged.values("object_id"))
 
     @cached_property
-    def tally_sizes(self) -> dict[int, int]:
+    def tallies(self) -> dict[int, int]:
         """``tally_sizes()`` of the submitted source and tags, read once per request."""
         source = self.form.cleaned_data.get("source")
         return tally_sizes(source.pk if source else None, self.form.cleaned_data.get("tag") or [])
@@ -544,7 +544,7 @@ class ArticleFilter(django_filters.FilterSet):
         source = self.form.cleaned_data.get("source")
         if source is None and not self.too_many_to_count:
             return False
-        size = self.tally_sizes
+        size = self.tallies
         if source_is_narrower(size):
             return True
         if not self.too_many_to_count:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Func, QuerySet, Subquery, TextField
+from django.db.models import Exists, F, Func, OuterRef, QuerySet, Subquery, TextField
 from taggit.models import Tag, TaggedItem
 
 from .prepared import PreparedQuery
@@ -25,6 +25,13 @@ def tagged_items(content_type_id: int, **lookup) -> QuerySet:
     these rows take it as a parameter rather than keep the id they were compiled with.
     """
     return TaggedItem.objects.filter(content_type_id=content_type_id, **lookup)
+
+
+def has_tagging_row(rows: QuerySet) -> Exists:
+    """Whether the outer article is tagged by one of ``rows`` (tagging rows): an index
+    probe per article, so the database can walk the articles in another order and
+    test each, where ``pk IN (rows)`` starts from the rows."""
+    return Exists(rows.filter(object_id=OuterRef("pk")))
 
 
 def article_type() -> Subquery:

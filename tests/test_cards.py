@@ -194,7 +194,7 @@ def test_slices_are_newest_first_and_any_slice_can_be_read_once_the_prepared_are
     assert titles(card_list, 5, 8) == ["5 hours ago"]
     assert titles(card_list, 3, 3) == []
     assert titles(card_list, 0, 1) == ["0 hours ago"]
-    assert list(latest._slices) == [(0, 2, False, False), (2, 5, False, False)]  # the first two
+    assert list(latest._slices[False]) == [(0, 2, False), (2, 5, False)]  # the first two
     assert titles(latest.cards(oldest_first=True), 0, 2) == ["5 hours ago", "4 hours ago"]
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from articles.directory import WEIGHTS, cloud_weight, live_sources, live_tags
+from articles.directory import WEIGHTS, cloud_weight, source_directory, tag_directory
 from articles.models import Article
 from tests.factories import make_article, make_source
 
@@ -55,8 +55,8 @@ def test_a_scheduled_article_is_counted_once_its_time_comes(client, site):
     Article.objects.filter(pk=scheduled.pk).update(
         publish_at=timezone.now() - dt.timedelta(minutes=1)
     )
-    assert {tag.name: tag.articles for tag in live_tags()}["energy"] == 5
-    assert [(source.name, source.articles) for source in live_sources()] == [("Acme Wire", 5)]
+    assert {tag.name: tag.articles for tag in tag_directory()}["energy"] == 5
+    assert [(source.name, source.articles) for source in source_directory()] == [("Acme Wire", 5)]
 
 
 def test_an_empty_site_has_empty_directories_and_past_the_end_is_404(client):

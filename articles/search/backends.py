@@ -313,9 +313,7 @@ class PostgresBackend(SearchBackend):
         """Found by walking the primary key backwards when most articles match (it stops
         after ``window`` matches), else from the GIN index (``pk + 0`` keeps PostgreSQL
         from walking the key and reading every article's vector on the way)."""
-        matches = Article.objects.alias(search_vector=self.vector, search_id=F("pk") + 0).filter(
-            search_vector=self.tsquery(query.words)
-        )
+        matches = self._word_matches(query).alias(search_id=F("pk") + 0)
         dense = self.estimated_rows(matches) > 10 * window
         ids = matches.order_by("-pk" if dense else "-search_id").values_list("pk", flat=True)
         left_out = next(iter(ids[window : window + 1]), None)
@@ -326,10 +324,13 @@ class PostgresBackend(SearchBackend):
         of up to the window's matches (5 ms for a word in most articles at 100,000)."""
         if not query.words:
             return False
-        matches = Article.objects.alias(search_vector=self.vector).filter(
+        return self.estimated_rows(self._word_matches(query)) > rank_window()
+
+    def _word_matches(self, query: SearchQuery) -> QuerySet:
+        """Every article, live or not, holding every word term (the GIN index)."""
+        return Article.objects.alias(search_vector=self.vector).filter(
             search_vector=self.tsquery(query.words)
         )
-        return self.estimated_rows(matches) > rank_window()
 
     @staticmethod
     def estimated_rows(queryset: QuerySet) -> float:
