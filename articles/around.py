@@ -26,6 +26,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Exists,
+    F,
     Func,
     IntegerField,
     OuterRef,
@@ -36,9 +37,10 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from .models import NEWEST_FIRST, Article
+from .models import NEWEST_FIRST, Article, Source, TaggedArticle
 from .prepared import PreparedQuery
 from .tagging import article_type, tagged_items
 
@@ -139,19 +141,102 @@ def _neighbour(now: dt.datetime, older: bool) -> TeaserRows:
     return TeaserRows(nearest.annotate(rank=Value(0)), 1)
 
 
-def _related(now: dt.datetime, article: QuerySet) -> TeaserRows:
+def _related(now: dt.datetime, article: QuerySet) -> TeaserRows | NewestSharing:
     """Up to five live articles sharing a tag or the source with the one article that
-    ``article`` selects.
+    ``article`` selects: those sharing a tag first (rank 0), then the source's (rank 1),
+    each newest first. PostgreSQL reads the newest of each tag (:class:`NewestSharing`);
+    SQLite, which cannot, walks taggit's rows (:func:`_related_by_walk`)."""
+    if connection.vendor == "postgresql":
+        return NewestSharing(now)
+    return _related_by_walk(now, article)
 
-    Those sharing a tag come first (rank 0), then the source's (rank 1), each newest
-    first. The candidates are two short lists: the five newest of the source, and the
+
+class NewestSharing(Func):
+    """The related articles on PostgreSQL, as :class:`TeaserRows` JSON, exactly as
+    defined: the newest live articles sharing one of the article's tags, then the
+    newest of its source.
+
+    For each of the article's tags, a ``LATERAL`` subquery reads the newest live
+    articles with that tag from one range of ``tagged_article_live_idx``, and one
+    reads the source's from ``article_source_live_idx``: six of each (five and the
+    article itself), all from indexes, whatever the tag's size. Six per tag are enough:
+    a tag with six live articles fills the five places by itself, so an article
+    missing from every list could never be shown. The candidates are ranked and cut to
+    five before their titles and sources are read. The Django ORM has no ``LATERAL``,
+    so the frame is written here; each list is an ORM query, with ``live()`` deciding
+    which articles may appear. The subqueries refer to the outer row, the article,
+    which PostgreSQL reads once.
+
+    It replaced a walk down taggit's rows in article id order, as SQLite still reads
+    them, which was 0.3 ms of the 0.5 ms the article's query took to run on PostgreSQL
+    at 100,000 articles, and only approximately newest first.
+    """
+
+    output_field = TextField()
+    template = (
+        "(SELECT COALESCE(json_agg(json_build_array(article.number, article.title,"
+        " article.path, article.publish_at, source.name, source.slug, ranked.rank)),"
+        " '[]')::text FROM ("
+        " SELECT candidate.id, min(candidate.rank) AS rank,"
+        " candidate.publish_at, candidate.number FROM ("
+        "  SELECT newest.*, 0 AS rank FROM {tagged} AS its_tag"
+        "  CROSS JOIN LATERAL %(newest_of_tag)s AS newest (id, publish_at, number)"
+        "  WHERE its_tag.article_id = %(article)s"
+        "  UNION ALL SELECT newest.*, 1"
+        "  FROM %(newest_of_source)s AS newest (id, publish_at, number)"
+        " ) AS candidate WHERE candidate.id <> %(article)s"
+        " GROUP BY candidate.id, candidate.publish_at, candidate.number"
+        " ORDER BY rank, candidate.publish_at DESC, candidate.number DESC LIMIT {limit}"
+        ") AS ranked JOIN {articles} AS article ON article.id = ranked.id"
+        " JOIN {sources} AS source ON source.id = article.source_id)"
+    )
+    # The outer row's own tag, as the LATERAL subqueries refer to it.
+    ITS_TAG = '"its_tag"."tag_id"'
+
+    def __init__(self, now: dt.datetime) -> None:
+        newest = NEWEST_FIRST
+        of_tag = TaggedArticle.objects.live(now).filter(
+            tag_id=RawSQL(self.ITS_TAG, (), output_field=IntegerField())
+        )
+        of_source = Article.objects.live(now).filter(source_id=OuterRef("source_id"))
+        columns = ("publish_at", "number")
+        super().__init__(
+            Subquery(of_tag.order_by(*newest).values("article_id", *columns)[: RELATED_LIMIT + 1]),
+            Subquery(of_source.order_by(*newest).values("pk", *columns)[: RELATED_LIMIT + 1]),
+            F("pk"),
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        (tag_sql, tag_params), (source_sql, source_params), (article_sql, article_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        template = self.template.format(
+            tagged=TaggedArticle._meta.db_table,
+            articles=Article._meta.db_table,
+            sources=Source._meta.db_table,
+            limit=RELATED_LIMIT,
+        )
+        sql = template % {
+            "newest_of_tag": tag_sql,
+            "newest_of_source": source_sql,
+            "article": article_sql,
+        }
+        # In the order the placeholders come: tag, article, source, article.
+        return sql, (*tag_params, *article_params, *source_params, *article_params)
+
+
+def _related_by_walk(now: dt.datetime, article: QuerySet) -> TeaserRows:
+    """The related articles on SQLite.
+
+    The candidates are two short lists: the five newest of the source, and the
     articles of the twenty rows tagging an article with one of the same tags that a
     walk down taggit's index, highest article id first, meets first (some of them may
     be the same article, or not live). The walk is as long as it takes to meet them:
     short for a popular tag, longer for a rare one, and none at all for an article
     without tags (:func:`_tag_walk_bound`). A single scan of all live articles "tagged
     or same source" is fast for popular tags but reads the whole table for a rare tag
-    of a small source.
+    of a small source. SQLite reads an OR of two INs by rowid, or, on a small site,
+    scans the articles, testing each against the two lists.
     """
     article_id = _column(article, "pk")
     same_source = (
@@ -168,14 +253,7 @@ def _related(now: dt.datetime, article: QuerySet) -> TeaserRows:
         .order_by("-object_id")
         .values("object_id")
     )[: 4 * RELATED_LIMIT]
-    if connection.features.supports_slicing_ordering_in_compound:
-        # PostgreSQL: one IN over a UNION becomes a semi-join; an OR of two INs would
-        # make it test every article.
-        candidates = Q(pk__in=same_source.union(same_tag, all=True))
-    else:
-        # SQLite: no LIMIT inside a UNION; it reads an OR of INs by rowid, or, on a
-        # small site, scans the articles, testing each against the two lists.
-        candidates = Q(pk__in=same_source) | Q(pk__in=same_tag)
+    candidates = Q(pk__in=same_source) | Q(pk__in=same_tag)
     shares_tag = Exists(_tagged_like(article_id).filter(object_id=OuterRef("pk")))
     rank = Case(When(shares_tag, then=Value(0)), default=Value(1), output_field=IntegerField())
     live = Article.objects.live(now).exclude(pk=article_id)

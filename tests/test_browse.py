@@ -163,6 +163,42 @@ def test_related_finds_an_old_article_with_a_rare_tag_among_many_newer_ones(clie
     assert related(client.get(article.path)) == [old.title]
 
 
+def test_related_reads_each_of_several_tags_and_ranks_a_tag_above_the_source(client):
+    acme, other = make_source("Acme Wire"), make_source("Other Wire")
+    article = make_article(title="Main", source=acme, tags=["energy", "mining"], publish_at=at(20))
+    make_article(title="Energy", source=other, tags=["energy"], publish_at=at(2))
+    make_article(title="Mining", source=other, tags=["mining"], publish_at=at(3))
+    make_article(
+        title="Both tags, same source", source=acme, tags=["energy", "mining"], publish_at=at(1)
+    )
+    make_article(title="Same source", source=acme, publish_at=at(9))
+    assert related(client.get(article.path)) == [
+        "Mining",
+        "Energy",
+        "Both tags, same source",  # listed once, with the tags
+        "Same source",
+    ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite walks the tagging rows newest id first, an approximation of newest first",
+)
+def test_related_sharing_a_tag_are_the_newest_published_whatever_their_ids(client):
+    """An article imported first but published last is the newest: the tag's newest
+    articles are read in publish order, not in the order they were added."""
+    acme = make_source("Acme Wire")
+    latest = make_article(
+        title="Published last", source=make_source("Other Wire"), tags=["energy"], publish_at=at(19)
+    )
+    first = at(1, hour=0)
+    for number in range(30):
+        when = first + dt.timedelta(minutes=number)
+        make_article(title=f"Earlier {number}", source=acme, tags=["energy"], publish_at=when)
+    article = make_article(title="Main", source=acme, tags=["energy"], publish_at=at(20))
+    assert related(client.get(article.path))[0] == latest.title
+
+
 def test_previous_and_next_are_the_live_neighbours_in_time(client):
     first = make_article(title="First", publish_at=at(1))
     make_article(title="Draft between", publish_at=at(2), status="draft")
