@@ -113,3 +113,26 @@ def test_full_text_queries_are_planned_for_their_words_every_time():
     statements = prepared_statements()
     assert not any("@@" in statement for statement in statements)
     assert any("title = $1" in statement for statement in statements)
+
+
+def test_the_article_pages_query_is_converted_for_postgresql_once(client):
+    """psycopg converts a statement's placeholders on every run unless it is short
+    enough to keep; the article page's query is longer than psycopg's own limit."""
+    from psycopg import _queries
+
+    from tests.factories import make_article
+
+    article = make_article(title="Main", tags=["energy"])
+    client.get(article.path)
+    converted = _queries._query2pg.cache_info()
+    assert client.get(article.path).status_code == 200
+    after = _queries._query2pg.cache_info()
+    assert after.misses == converted.misses
+    assert after.hits > converted.hits
+    assert max(map(len, _article_statements())) > 4096
+
+
+def _article_statements() -> list[bytes]:
+    from articles import lookup
+
+    return [compiled.sql.encode() for compiled in lookup._LIVE_BY_NUMBER._compiled.values()]

@@ -26,6 +26,14 @@ reads and sorts every match. Page 50 of /articles/?q= for a word in nearly every
 of 100,000 articles took 144 ms on that plan, against 11 ms on one made for the word.
 So a query with a full-text match (``@@``) is never prepared: it is planned for its
 values on every run (:class:`ServerBindingCursor`).
+
+psycopg turns a statement's ``%s`` placeholders into PostgreSQL's ``$1`` on every run,
+and keeps the result only for statements of up to 4 KB (``MAX_CACHED_STATEMENT_LENGTH``,
+in a cache of 128). The public pages' queries are compiled once per process
+(articles/prepared.py) and run on every request; the article page's is 5 KB, and
+converting it again cost 37 microseconds a request. So the limit is raised to
+``CACHED_STATEMENT_LENGTH``. The setting is psycopg's internal: a test checks that the
+article page's query is converted once, so an upgrade that moves it fails there.
 """
 
 from __future__ import annotations
@@ -35,11 +43,17 @@ import select
 import time
 
 from django.db.backends.postgresql import base
+from psycopg import _queries as psycopg_queries
 
 # No middlebox forgets a connection this soon: they keep idle ones for minutes.
 QUIET_CHECK_SECONDS = 10.0
 # The full-text match operator: a query holding it is planned for its values.
 FULL_TEXT_MATCH = "@@"
+# Longer than any statement Newsroom runs on every request.
+CACHED_STATEMENT_LENGTH = 16 * 1024
+
+if psycopg_queries.MAX_CACHED_STATEMENT_LENGTH < CACHED_STATEMENT_LENGTH:
+    psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = CACHED_STATEMENT_LENGTH
 
 
 class ServerBindingCursor(base.ServerBindingCursor):
