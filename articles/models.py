@@ -460,9 +460,11 @@ class Article(models.Model):
 
 
 class ArticleTally(models.Model):
-    """How many articles there are, whatever their state: in all, per tag and per source.
+    """How many articles there are, whatever their state: in all, per tag, per source and
+    per day of publish time (UTC).
 
-    Kept by the database's own triggers (migrations 0009 and 0012), so every write path counts:
+    Kept by the database's own triggers (migrations 0009, 0012 and 0016), so every write
+    path counts:
     the admin, the importer, bulk and raw SQL. Nothing in Python writes it. The live
     counts read it and subtract the articles that are not live (``not_live_terms``,
     a few index ranges): counting every article's index entry took 5 ms at 100,000
@@ -473,9 +475,12 @@ class ArticleTally(models.Model):
         ALL = 0, "all articles"
         TAG = 1, "the articles with one tag"
         SOURCE = 2, "the articles of one source"
+        DAY = 3, "the articles published on one day (UTC)"
 
     scope = models.PositiveSmallIntegerField(choices=Scope)
-    subject = models.BigIntegerField(help_text="The tag's or source's id; 0 for all.")
+    subject = models.BigIntegerField(
+        help_text="The tag's or source's id, the day as YYYYMMDD; 0 for all."
+    )
     articles = models.BigIntegerField()
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -146,3 +147,30 @@ def test_period_counts_match_live_at_every_edge():
     assert listing_counts == expected
     assert counted_with_page == expected
     assert sum(expected) > 0 and max(expected) != min(expected)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York", "UTC"])
+def test_period_counts_add_the_edges_of_days_a_period_only_partly_covers(zone):
+    """Whole UTC days are counted from the day tallies, the hours of the days a period
+    shares with the next from the articles: a period of local months counts exactly,
+    in a zone half an hour off UTC and across a daylight-saving change."""
+    local = ZoneInfo(zone)
+    bounds = [dt.datetime(2024, month, 1, tzinfo=local) for month in range(2, 6)]
+    tick = dt.timedelta(microseconds=1)
+    moments = []
+    for bound in bounds:
+        utc_midnight = bound.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        for edge in (bound, utc_midnight, utc_midnight + dt.timedelta(days=1)):
+            moments += [edge - tick, edge, edge + tick]
+    moments.append(dt.datetime(2024, 3, 15, 12, tzinfo=dt.UTC))
+    for publish_at in moments:
+        make_article(publish_at=publish_at)
+    make_article(publish_at=dt.datetime(2024, 3, 20, tzinfo=dt.UTC), status="draft")
+    counts = period_counts(bounds)
+    live = Article.objects.live()
+    expected = [
+        live.filter(publish_at__gte=start, publish_at__lt=end).count()
+        for start, end in itertools.pairwise(bounds)
+    ]
+    assert counts == expected
+    assert sum(expected) == len([m for m in moments if bounds[0] <= m < bounds[-1]])

@@ -136,3 +136,20 @@ def _article_statements() -> list[bytes]:
     from articles import lookup
 
     return [compiled.sql.encode() for compiled in lookup._LIVE_BY_NUMBER._compiled.values()]
+
+
+def test_a_year_of_the_archive_is_converted_for_postgresql_once(client):
+    """A year's month counts have more parameters than psycopg's own limit (50)."""
+    from psycopg import _queries
+
+    from articles import archive_counts
+    from tests.factories import make_article
+
+    make_article(title="Main")
+    year = make_article(title="Main").publish_at.year
+    client.get(f"/archive/{year}/")
+    converted = _queries._query2pg.cache_info()
+    assert client.get(f"/archive/{year}/").status_code == 200
+    assert _queries._query2pg.cache_info().misses == converted.misses
+    counts = archive_counts._PERIOD_COUNTS._compiled.values()
+    assert max(len(compiled.params) for compiled in counts) > 50

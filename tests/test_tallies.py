@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 
 import pytest
@@ -20,6 +21,7 @@ from tests.factories import make_article, make_source
 pytestmark = pytest.mark.django_db
 
 ALL, TAG, SOURCE = ArticleTally.Scope.ALL, ArticleTally.Scope.TAG, ArticleTally.Scope.SOURCE
+DAY = ArticleTally.Scope.DAY
 
 
 def stored_tallies() -> dict[tuple[int, int], int]:
@@ -43,7 +45,15 @@ def counted_tallies() -> dict[tuple[int, int], int]:
     counted.update({(TAG, tag_id): articles for tag_id, articles in per_tag})
     per_source = Article.objects.values_list("source_id").annotate(articles=Count("id"))
     counted.update({(SOURCE, source_id): articles for source_id, articles in per_source})
+    for publish_at in Article.objects.exclude(publish_at=None).values_list("publish_at", flat=True):
+        day = (DAY, day_number(publish_at))
+        counted[day] = counted.get(day, 0) + 1
     return {key: articles for key, articles in counted.items() if articles}
+
+
+def day_number(moment: dt.datetime) -> int:
+    """A day's tally subject: its UTC date as YYYYMMDD."""
+    return int(moment.astimezone(dt.UTC).strftime("%Y%m%d"))
 
 
 def assert_exact() -> None:
@@ -97,6 +107,26 @@ def test_every_write_path_keeps_the_tallies_exact():
     with connection.cursor() as cursor:  # raw SQL goes through the triggers too
         cursor.execute("DELETE FROM articles_article WHERE id = %s", [bulk[3].pk])
     assert not TaggedItem.objects.filter(object_id=bulk[3].pk).exists()  # taken with it
+    assert_exact()
+
+
+def test_a_publish_time_moved_to_another_day_moves_its_day_tally():
+    late_evening = dt.datetime(2024, 5, 1, 23, 30, tzinfo=dt.UTC)
+    article = make_article(title="Moved", publish_at=late_evening)
+    make_article(title="Draft without a time", state="draft", publish_at=None)
+    assert stored_tallies()[DAY, 20240501] == 1
+    article.publish_at = late_evening + dt.timedelta(hours=1)  # past midnight
+    article.save()
+    assert (DAY, 20240501) not in stored_tallies()
+    assert stored_tallies()[DAY, 20240502] == 1
+    Article.objects.filter(pk=article.pk).update(publish_at=late_evening.replace(hour=9))
+    Article.objects.filter(pk=article.pk).update(title="Renamed")  # no time moved
+    withdrawn = Article.objects.filter(pk=article.pk)
+    withdrawn.update(status=Article.Status.DRAFT, publish_at=None)  # on no day now
+    assert_exact()
+    withdrawn.update(status=Article.Status.PUBLISHED, publish_at=late_evening)
+    assert stored_tallies()[DAY, 20240501] == 1
+    article.delete()
     assert_exact()
 
 

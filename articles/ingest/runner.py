@@ -112,6 +112,7 @@ ANALYZED_TABLES = (
     "taggit_tag",
     "taggit_taggeditem",
     "articles_taggedarticle",
+    "articles_articletally",  # a row a day: the archive's counts sum a year of them
 )
 # PostgreSQL queues new rows of a GIN index in a pending list, read in full by every
 # search until vacuum merges it. After an import the planner also prices that list so

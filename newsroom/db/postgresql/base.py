@@ -28,12 +28,13 @@ So a query with a full-text match (``@@``) is never prepared: it is planned for 
 values on every run (:class:`ServerBindingCursor`).
 
 psycopg turns a statement's ``%s`` placeholders into PostgreSQL's ``$1`` on every run,
-and keeps the result only for statements of up to 4 KB (``MAX_CACHED_STATEMENT_LENGTH``,
-in a cache of 128). The public pages' queries are compiled once per process
-(articles/prepared.py) and run on every request; the article page's is 5 KB, and
-converting it again cost 37 microseconds a request. So the limit is raised to
-``CACHED_STATEMENT_LENGTH``. The setting is psycopg's internal: a test checks that the
-article page's query is converted once, so an upgrade that moves it fails there.
+and keeps the result only for statements of up to 4 KB and 50 parameters
+(``MAX_CACHED_STATEMENT_LENGTH`` and ``_PARAMS``, in a cache of 128). The public pages'
+queries are compiled once per process (articles/prepared.py) and run on every request;
+the article page's is 5 KB, and converting it again cost 37 microseconds a request; a
+year of the archive has over 50 parameters. So the limits are raised. They are psycopg's
+internals: a test checks that the article page's query is converted once, so an upgrade
+that moves them fails there.
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ from psycopg import _queries as psycopg_queries
 QUIET_CHECK_SECONDS = 10.0
 # The full-text match operator: a query holding it is planned for its values.
 FULL_TEXT_MATCH = "@@"
-# Longer than any statement Newsroom runs on every request.
+# More than any statement Newsroom runs on every request has, in bytes and parameters.
 CACHED_STATEMENT_LENGTH = 16 * 1024
+CACHED_STATEMENT_PARAMS = 500
 
 if psycopg_queries.MAX_CACHED_STATEMENT_LENGTH < CACHED_STATEMENT_LENGTH:
     psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = CACHED_STATEMENT_LENGTH
+if psycopg_queries.MAX_CACHED_STATEMENT_PARAMS < CACHED_STATEMENT_PARAMS:
+    psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = CACHED_STATEMENT_PARAMS
 
 
 class ServerBindingCursor(base.ServerBindingCursor):

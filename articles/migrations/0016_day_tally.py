@@ -1,0 +1,185 @@
+"""Each day's tally: how many articles have their publish time on one day (in UTC),
+whatever their state, kept by the database's own triggers beside those of migrations
+0009 and 0012.
+
+The archive's counts (a year's months, the index's years) are each period's tallies
+minus its drafts, scheduled and expired articles: the days wholly inside the period
+come from here, the hours at its edges from the publish-time index. Counting every
+article of the period read every one of its index entries: a year's months took 1.7 ms
+on SQLite and 4.5 on PostgreSQL at 100,000 articles, the index's years 8 and 12.
+
+- A day is ``subject`` = its UTC date as the number YYYYMMDD, so days sort as numbers.
+  An article without a publish time (a draft) is on no day.
+- An article inserted adds one to its day's tally, one deleted takes one off, one whose
+  publish time moves to another day moves its one. As in 0009, taking a count off
+  never creates a tally row (SQLite's flush empties the tables in no fixed order).
+- SQLite: row triggers. PostgreSQL: statement triggers with transition tables. The
+  update trigger does nothing, and locks nothing, unless a row changed day; when one
+  did, it first locks the tally of all articles, as every tally writer does.
+
+As with migration 0009: on SQLite, a later migration that rebuilds ``articles_article``
+drops these triggers and must run ``install_sqlite`` from this module again.
+"""
+
+from django.db import migrations, models
+
+TALLY = "articles_articletally"
+DAY = 3  # ArticleTally.Scope.DAY
+ADD = f"ON CONFLICT (scope, subject) DO UPDATE SET articles = {TALLY}.articles + excluded.articles"
+
+
+def sqlite_day(column: str) -> str:
+    # Django stores an aware time on SQLite as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+    return f"CAST(strftime('%Y%m%d', {column}) AS INTEGER)"
+
+
+def postgresql_day(column: str) -> str:
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYYMMDD')::bigint"
+
+
+def fill(day) -> list[str]:
+    return [
+        f"DELETE FROM {TALLY} WHERE scope = {DAY}",
+        f"""
+        INSERT INTO {TALLY} (scope, subject, articles)
+        SELECT {DAY}, {day("publish_at")}, COUNT(*) FROM articles_article
+        WHERE publish_at IS NOT NULL GROUP BY {day("publish_at")}
+        """,
+    ]
+
+
+SQLITE_FORWARD = [
+    f"""
+    CREATE TRIGGER article_tally_day_insert AFTER INSERT ON articles_article
+    WHEN new.publish_at IS NOT NULL
+    BEGIN
+        INSERT INTO {TALLY} (scope, subject, articles)
+        VALUES ({DAY}, {sqlite_day("new.publish_at")}, 1) {ADD};
+    END
+    """,
+    f"""
+    CREATE TRIGGER article_tally_day_delete AFTER DELETE ON articles_article
+    WHEN old.publish_at IS NOT NULL
+    BEGIN
+        UPDATE {TALLY} SET articles = articles - 1
+        WHERE scope = {DAY} AND subject = {sqlite_day("old.publish_at")};
+    END
+    """,
+    f"""
+    CREATE TRIGGER article_tally_day_update AFTER UPDATE OF publish_at ON articles_article
+    WHEN {sqlite_day("old.publish_at")} IS NOT {sqlite_day("new.publish_at")}
+    BEGIN
+        UPDATE {TALLY} SET articles = articles - 1
+        WHERE scope = {DAY} AND subject = {sqlite_day("old.publish_at")};
+        INSERT INTO {TALLY} (scope, subject, articles)
+        SELECT {DAY}, {sqlite_day("new.publish_at")}, 1 WHERE new.publish_at IS NOT NULL {ADD};
+    END
+    """,
+]
+SQLITE_TRIGGERS = ("article_tally_day_insert", "article_tally_day_delete", "article_tally_day_update")
+
+# (name, event, transition tables)
+POSTGRESQL_TRIGGERS = [
+    ("article_tally_day_insert", "INSERT", "NEW TABLE AS tally_new"),
+    ("article_tally_day_delete", "DELETE", "OLD TABLE AS tally_old"),
+    ("article_tally_day_update", "UPDATE", "OLD TABLE AS tally_old NEW TABLE AS tally_new"),
+]
+POSTGRESQL_FORWARD = [
+    f"""
+    CREATE FUNCTION articles_tally_days() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            -- Most updates move no publish time to another day: then nothing is counted,
+            -- nor locked.
+            IF NOT EXISTS (
+                SELECT FROM tally_old AS before JOIN tally_new AS after ON after.id = before.id
+                WHERE {postgresql_day("after.publish_at")}
+                    IS DISTINCT FROM {postgresql_day("before.publish_at")}
+            ) THEN
+                RETURN NULL;
+            END IF;
+        END IF;
+        -- The tally of all articles first, as every tally writer: one lock order.
+        PERFORM FROM {TALLY} WHERE scope = 0 AND subject = 0 FOR UPDATE;
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            UPDATE {TALLY} AS tally SET articles = tally.articles - gone.articles
+            FROM (
+                SELECT {postgresql_day("publish_at")} AS day, COUNT(*) AS articles
+                FROM tally_old WHERE publish_at IS NOT NULL GROUP BY 1
+            ) AS gone
+            WHERE tally.scope = {DAY} AND tally.subject = gone.day;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            INSERT INTO {TALLY} (scope, subject, articles)
+            SELECT {DAY}, {postgresql_day("publish_at")}, COUNT(*)
+            FROM tally_new WHERE publish_at IS NOT NULL GROUP BY 2 {ADD};
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    *(
+        f"CREATE TRIGGER {name} AFTER {event} ON articles_article REFERENCING {tables}"
+        " FOR EACH STATEMENT EXECUTE FUNCTION articles_tally_days()"
+        for name, event, tables in POSTGRESQL_TRIGGERS
+    ),
+]
+POSTGRESQL_BACKWARD = [
+    *(f"DROP TRIGGER IF EXISTS {name} ON articles_article" for name, _, _ in POSTGRESQL_TRIGGERS),
+    "DROP FUNCTION IF EXISTS articles_tally_days()",
+]
+
+
+def _run(schema_editor, statements):
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+
+
+def install_sqlite(schema_editor):
+    """(Re)create the SQLite triggers and count the days' tallies afresh."""
+    _run(schema_editor, [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS])
+    _run(schema_editor, fill(sqlite_day) + SQLITE_FORWARD)
+
+
+def forwards(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        install_sqlite(schema_editor)
+    elif vendor == "postgresql":
+        _run(schema_editor, fill(postgresql_day) + POSTGRESQL_FORWARD)
+
+
+def backwards(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        _run(schema_editor, [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS])
+    elif vendor == "postgresql":
+        _run(schema_editor, POSTGRESQL_BACKWARD)
+    _run(schema_editor, [f"DELETE FROM {TALLY} WHERE scope = {DAY}"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("articles", "0015_tagged_article_source")]
+
+    operations = [
+        migrations.AlterField(
+            model_name="articletally",
+            name="scope",
+            field=models.PositiveSmallIntegerField(
+                choices=[
+                    (0, "all articles"),
+                    (1, "the articles with one tag"),
+                    (2, "the articles of one source"),
+                    (3, "the articles published on one day (UTC)"),
+                ]
+            ),
+        ),
+        migrations.AlterField(
+            model_name="articletally",
+            name="subject",
+            field=models.BigIntegerField(
+                help_text="The tag's or source's id, the day as YYYYMMDD; 0 for all."
+            ),
+        ),
+        migrations.RunPython(forwards, backwards, elidable=False),
+    ]
