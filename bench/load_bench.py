@@ -121,8 +121,10 @@ tagged = live.annotate(n=Count("tags")).filter(n__gt=0).order_by("-publish_at").
 source = Source.objects.filter(articles__in=live).first()
 untagged = live.filter(tags__isnull=True).order_by("-publish_at").first()
 tag = tagged.tags.first()
+other_tag = type(tag).objects.exclude(pk=tag.pk).order_by("name").first()
 print(json.dumps({
     "number": tagged.number, "path": tagged.path, "tag": tag.slug, "source": source.slug,
+    "other_tag": other_tag.slug if other_tag else tag.slug,
     "year": tagged.publish_at.year, "month": tagged.publish_at.month,
     "untagged": untagged.path if untagged else None,
 }))
@@ -142,15 +144,20 @@ def sample_urls(env: dict[str, str]) -> dict[str, tuple[str, str]]:
         **({"article page, untagged": ("article", s["untagged"])} if s["untagged"] else {}),
         "home": ("listing", "/"),
         "listing /articles/": ("listing", "/articles/"),
-        # Readers filter it too: a source with a tag, and a word in nearly every article.
+        # Readers filter it too: a source with a tag, two tags, and a word in nearly
+        # every article. A word filter is a full-text search through the listing: its
+        # target is search's (search_bench.py times /articles/?q= as well).
         "/articles/, source and tag": (
             "listing",
             f"/articles/?source={s['source']}&tag={s['tag']}",
         ),
-        "/articles/, a common word": ("listing", "/articles/?q=market"),
+        "/articles/, two tags": ("listing", f"/articles/?tag={s['tag']}&tag={s['other_tag']}"),
+        "/articles/, a common word": ("search", "/articles/?q=market"),
         "tag page": ("listing", f"/tags/{s['tag']}/"),
         "source page": ("listing", f"/sources/{s['source']}/"),
         "archive month": ("listing", f"/archive/{s['year']}/{s['month']:02d}/"),
+        "archive year": ("listing", f"/archive/{s['year']}/"),
+        "archive index": ("listing", "/archive/"),
         "topics /tags/": ("listing", "/tags/"),
         "sources /sources/": ("listing", "/sources/"),
         "RSS feed": ("listing", "/feed/"),
