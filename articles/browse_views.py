@@ -47,7 +47,7 @@ from .filters import (
 )
 from .links import absolute_url
 from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
-from .models import NEWEST_FIRST, Article, Source
+from .models import NEWEST_FIRST, Article, ArticleTally, Source
 from .pagination import MAX_PER_PAGE, page_size, paginate, paginate_uncounted
 from .search.backends import rank_window
 from .search.query import parse_query
@@ -86,7 +86,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
     if filterset.too_many_to_count:
         # As /search/ ranks them, the words' first matches in the listing's order (the
         # ranking window) are listed: each page tests the articles it passes for them.
-        page = paginate_uncounted(request, articles, per_page, limit=rank_window())
+        limit = rank_window() if filterset.words_found_in_many else None
+        page = paginate_uncounted(request, articles, per_page, limit=limit)
         if not page.object_list:
             # Whether words are counted depends on all their matches, live or not: a
             # page of none says what a word found nowhere says, and reveals nothing.
@@ -104,7 +105,10 @@ def _list_page(
     context = {
         "filter": filterset,
         "page": page,
-        "listed_at_most": rank_window(),
+        # How many articles a listing without a count shows, if it is not all of them.
+        "listed_at_most": rank_window()
+        if page is not None and filterset.words_found_in_many
+        else None,
         "oldest_first": filters.get("order") == "oldest",
         "articles": page.object_list if page else [],
         "filtered": bool(filters),
@@ -115,6 +119,8 @@ def _list_page(
 
 class Unfiltered:
     """What the template reads of the filter set when no filter is submitted."""
+
+    words_found_in_many = False
 
     def __init__(self) -> None:
         self.form = UnfilteredForm()
@@ -154,7 +160,12 @@ def prepared_listing(filterset: ArticleFilter, filters: dict) -> CardList | None
         return FROM_SOURCE.cards(source_id=cleaned["source"].pk, **order)
     if names == {"tag"}:
         tag_ids = tag_ids_by_slugs(filters["tag"])
-        return TAGGED.cards(tag_ids, **order) if tag_ids else None
+        if not tag_ids:
+            return None
+        if filterset.tags_on_many:  # paged without a count: the tallies choose the end
+            sizes = filterset.tallies
+            order["sizes"] = (sizes[ArticleTally.Scope.TAG], sizes[ArticleTally.Scope.ALL])
+        return TAGGED.cards(tag_ids, **order)
     if names == {"source", "tag"}:
         source, slugs = cleaned["source"], list(filters["tag"])
         if len(slugs) == 1:

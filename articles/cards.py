@@ -434,10 +434,19 @@ class TagListing:
         self._from_latest = Listing(tagged_from_latest)
 
     def cards(
-        self, tag_ids: list[int], *, oldest_first: bool = False, prepare_slices: bool = True
+        self,
+        tag_ids: list[int],
+        *,
+        oldest_first: bool = False,
+        prepare_slices: bool = True,
+        sizes: tuple[int, int] | None = None,
     ) -> CardList:
         """The listing of the articles with any of ``tag_ids`` (ids of existing tags),
-        newest first or ``oldest_first`` (``prepare_slices`` as ``Listing.cards``)."""
+        newest first or ``oldest_first`` (``prepare_slices`` as ``Listing.cards``).
+
+        ``sizes``, for a listing paged without a count: the tags' rows and all the
+        articles, live or not (their tallies), which then choose the end its pages are
+        read from, where the count's query would (it reads every row of the tags)."""
         now = timezone.now()
         tag_ids = sorted(set(tag_ids))
         order = {"oldest_first": oldest_first, "prepare": prepare_slices}
@@ -454,9 +463,13 @@ class TagListing:
             return TagCounts(*self._counts.rows(**values)[0])
 
         def rows(first: int, stop: int) -> list[tuple]:
-            if not counts().live:
+            if sizes is not None:
+                tagged, articles = sizes
+            elif counts().live:
+                tagged, articles = counts().tagged, counts().articles
+            else:
                 return []
-            cheaper = latest_first_is_cheaper(stop, counts().tagged, counts().articles)
+            cheaper = latest_first_is_cheaper(stop, tagged, articles)
             listing = self._from_latest if cheaper else self._from_tag_rows
             return listing.rows(first, stop, **order, **values)
 

@@ -608,3 +608,29 @@ def test_a_source_and_tags_read_their_tallies_once(client):
     assert len(response.context["articles"]) == 1
     tallies = [query for query in captured if "articles_articletally" in query["sql"]]
     assert len(tallies) == 1
+
+
+@pytest.mark.parametrize("popular", [True, False])
+def test_several_tags_on_very_many_articles_are_listed_without_a_count(client, popular):
+    """Past ``COUNTED_TAG_ROWS`` rows, several tags are paged without a count, every page
+    listed, each article once; the tallies choose which end the pages are read from."""
+    for day in range(1, 9):
+        tags = ["birds", "fish"] if popular or day in (2, 7) else ["other"]
+        make_article(title=f"Day {day}", tags=tags, publish_at=at(2024, 1, day))
+    make_article(title="Not live", state="draft", tags=["birds"])
+    expected = [f"Day {day}" for day in range(8, 0, -1) if popular or day in (2, 7)]
+    with mock.patch("articles.filters.COUNTED_TAG_ROWS", 3):
+        pages = [
+            client.get(URL, {"tag": "birds,fish", "per_page": 2, "page": number})
+            for number in range(1, len(expected) // 2 + 1)
+        ]
+        past_the_end = client.get(URL, {"tag": "birds,fish", "per_page": 2, "page": len(pages) + 1})
+        oldest = client.get(URL, {"tag": "birds,fish", "order": "oldest"})
+    assert [title for page in pages for title in titles(page)] == expected
+    assert all(page.context["page"].paginator is None for page in pages)
+    assert b"listed newest first" in pages[0].content
+    assert b"Not live" not in b"".join(page.content for page in pages)
+    assert past_the_end.status_code == 404
+    assert titles(oldest) == expected[::-1]
+    counted = client.get(URL, {"tag": "birds,fish"})  # at most COUNTED_TAG_ROWS rows
+    assert counted.context["page"].paginator.count == len(expected)
