@@ -71,12 +71,10 @@ def live_span() -> tuple[dt.datetime, dt.datetime] | None:
 
 
 def _live_span(now: dt.datetime) -> QuerySet:
-    times = Article.objects.live(now).values("publish_at")
-    # The tally of all articles is one row, there once any article was written.
-    everything = ArticleTally.objects.filter(scope=ArticleTally.Scope.ALL, subject=0)
-    return everything.values_list(
-        Subquery(times.order_by("publish_at")[:1]), Subquery(times.order_by("-publish_at")[:1])
-    )
+    # The first live article's row, with the last one's time beside it.
+    live = Article.objects.live(now)
+    last = Subquery(live.order_by("-publish_at").values("publish_at")[:1])
+    return live.order_by("publish_at").values_list("publish_at", last)[:1]
 
 
 _LIVE_SPAN = PreparedQuery(_live_span)
@@ -162,8 +160,8 @@ def _period_of_day(first_days: list[int], end_days: list[int]) -> Case:
 
 
 def _literal(number: int) -> RawSQL:
-    # Written into the SQL: psycopg converts a statement of over 50 parameters again on
-    # every run, and the periods' numbers are the same on every run.
+    # A period's number, written into the SQL rather than passed: it is the same on
+    # every run, and would be one parameter more for each period in each term.
     return RawSQL(str(int(number)), (), output_field=IntegerField())
 
 

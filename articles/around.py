@@ -6,13 +6,14 @@ teasers as JSON. The page costs one query for the article, its tags, its neighbo
 and its related articles, whatever the number of tags; on PostgreSQL every query
 saved is a round trip, which cost more than any of these subqueries takes to run.
 
-The related articles' lists of candidates find the article again by the lookup's own
-parameter (its number or id) rather than by referring to the outer row. A subquery
-that refers to an outer row is correlated, and SQLite runs a correlated subquery again
-wherever it is used: inside a scan, which SQLite's planner may choose on a small site,
-the lists were built again for every article scanned (35 ms a page at 300 articles).
-A subquery that refers to no outer row is run once. The neighbours refer to the outer
-row: each is a walk of one index that stops at its first live article.
+On SQLite, the related articles' lists of candidates find the article again by the
+lookup's own parameter (its number or id) rather than by referring to the outer row. A
+subquery that refers to an outer row is correlated, and SQLite runs a correlated
+subquery again wherever it is used: inside a scan, which SQLite's planner may choose
+on a small site, the lists were built again for every article scanned (35 ms a page at
+300 articles). A subquery that refers to no outer row is run once. PostgreSQL reads
+the outer row once (:class:`NewestSharing`). The neighbours refer to the outer row:
+each is a walk of one index that stops at its first live article.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class TeaserRows(Func):
 
 def around_columns(
     now: dt.datetime, article: QuerySet
-) -> tuple[TeaserRows, TeaserRows, TeaserRows]:
+) -> tuple[TeaserRows, TeaserRows, TeaserRows | NewestSharing]:
     """Three columns: the previous article, the next one and the related ones of the
     one article that ``article`` selects, as :class:`TeaserRows` JSON
     (:func:`around_from_json` reads them). ``now`` decides which articles are live."""

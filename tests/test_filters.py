@@ -628,9 +628,20 @@ def test_several_tags_on_very_many_articles_are_listed_without_a_count(client, p
         oldest = client.get(URL, {"tag": "birds,fish", "order": "oldest"})
     assert [title for page in pages for title in titles(page)] == expected
     assert all(page.context["page"].paginator is None for page in pages)
-    assert b"listed newest first" in pages[0].content
+    assert b"Listed newest first, without a count." in pages[0].content
     assert b"Not live" not in b"".join(page.content for page in pages)
     assert past_the_end.status_code == 404
     assert titles(oldest) == expected[::-1]
     counted = client.get(URL, {"tag": "birds,fish"})  # at most COUNTED_TAG_ROWS rows
     assert counted.context["page"].paginator.count == len(expected)
+
+
+def test_a_narrow_source_with_several_popular_tags_is_still_counted(client):
+    narrow = make_source("Narrow Wire")
+    make_article(title="Narrow", source=narrow, tags=["birds"], publish_at=at(2024, 1, 1))
+    for day in range(1, 7):
+        make_article(title=f"Elsewhere {day}", tags=["birds", "fish"], publish_at=at(2024, 1, day))
+    with mock.patch("articles.filters.COUNTED_TAG_ROWS", 3):
+        response = client.get(URL, {"source": narrow.slug, "tag": "birds,fish"})
+    assert titles(response) == ["Narrow"]
+    assert response.context["page"].paginator.count == 1

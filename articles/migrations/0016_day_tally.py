@@ -17,8 +17,12 @@ on SQLite and 4.5 on PostgreSQL at 100,000 articles, the index's years 8 and 12.
   update trigger does nothing, and locks nothing, unless a row changed day; when one
   did, it first locks the tally of all articles, as every tally writer does.
 
+On PostgreSQL the migration first locks the articles against writers, as 0015 does, so
+no article written between the count and the triggers goes uncounted.
+
 As with migration 0009: on SQLite, a later migration that rebuilds ``articles_article``
-drops these triggers and must run ``install_sqlite`` from this module again.
+drops these triggers and must run ``install_sqlite`` from this module again, after
+0009's, whose count empties every tally.
 """
 
 from django.db import migrations, models
@@ -124,6 +128,8 @@ POSTGRESQL_FORWARD = [
         for name, event, tables in POSTGRESQL_TRIGGERS
     ),
 ]
+# Held until the migration's transaction ends: readers go on, writers wait.
+LOCK_WRITERS = "LOCK TABLE articles_article IN SHARE ROW EXCLUSIVE MODE"
 POSTGRESQL_BACKWARD = [
     *(f"DROP TRIGGER IF EXISTS {name} ON articles_article" for name, _, _ in POSTGRESQL_TRIGGERS),
     "DROP FUNCTION IF EXISTS articles_tally_days()",
@@ -146,7 +152,7 @@ def forwards(apps, schema_editor):
     if vendor == "sqlite":
         install_sqlite(schema_editor)
     elif vendor == "postgresql":
-        _run(schema_editor, fill(postgresql_day) + POSTGRESQL_FORWARD)
+        _run(schema_editor, [LOCK_WRITERS, *fill(postgresql_day), *POSTGRESQL_FORWARD])
 
 
 def backwards(apps, schema_editor):

@@ -50,9 +50,10 @@ from psycopg import _queries as psycopg_queries
 QUIET_CHECK_SECONDS = 10.0
 # The full-text match operator: a query holding it is planned for its values.
 FULL_TEXT_MATCH = "@@"
-# More than any statement Newsroom runs on every request has, in bytes and parameters.
+# The article page's statement and the archive's, for a few decades of it, fit; the
+# cache keeps 128 statements, so at most 2 MB however long some are.
 CACHED_STATEMENT_LENGTH = 16 * 1024
-CACHED_STATEMENT_PARAMS = 500
+CACHED_STATEMENT_PARAMS = 1000
 
 if psycopg_queries.MAX_CACHED_STATEMENT_LENGTH < CACHED_STATEMENT_LENGTH:
     psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = CACHED_STATEMENT_LENGTH
