@@ -2,7 +2,7 @@
 year page, the years on the index.
 
 A period's live count is all its articles minus its drafts, scheduled and expired ones
-(``not_live_terms``, index ranges over the few articles that are not live). All its
+(``cards.period_terms``, index ranges over the few articles that are not live). All its
 articles are:
 
 - the tallies of the UTC days wholly inside it (``ArticleTally``, scope ``DAY``, kept
@@ -35,7 +35,8 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from .models import Article, ArticleTally, not_live_terms
+from .cards import period_terms
+from .models import Article, ArticleTally
 from .prepared import PreparedQuery
 
 
@@ -116,26 +117,21 @@ def _period_count_terms(
     a few terms, each one range grouped by period, whatever the number of periods. A
     term per period made a statement PostgreSQL planned again on every run (5 ms for
     a year's months)."""
-    everything = Q(publish_at__gte=bounds[0], publish_at__lt=bounds[-1])
+    # All the periods' articles, then their drafts, scheduled and expired ones.
+    everything, *not_live = period_terms(now, bounds[0], bounds[-1])
     period = _period_of_time(bounds)
     days = ArticleTally.objects.filter(
         scope=ArticleTally.Scope.DAY, subject__gte=first_days[0], subject__lt=end_days[-1]
     )
-    draft, scheduled, expired = not_live_terms(now)
-    articles = Article.objects.filter(everything)
     terms = [
         _by_period(days, _period_of_day(first_days, end_days), Sum("articles")),
-        _by_period(articles.filter(draft), period, -Count("*")),
-        # Scheduled after now first: SQLite ranges over the first bound it finds (see
-        # cards.period_terms); the expired ones expired after the first period began.
-        _by_period(Article.objects.filter(scheduled).filter(everything), period, -Count("*")),
-        _by_period(articles.filter(expired, expires_at__gt=bounds[0]), period, -Count("*")),
+        *(_by_period(term, period, -Count("*")) for term in not_live),
     ]
     if shared_starts:
         on_shared_days = Q()
         for start, end in zip(shared_starts, shared_ends, strict=True):
             on_shared_days |= Q(publish_at__gte=start, publish_at__lt=end)
-        terms.append(_by_period(articles.filter(on_shared_days), period, Count("*")))
+        terms.append(_by_period(everything.filter(on_shared_days), period, Count("*")))
     return terms[0].union(*terms[1:], all=True)
 
 

@@ -92,10 +92,13 @@ def source_directory() -> list[Entry]:
     now = timezone.now()
     not_live = Counter(source_id for (source_id,) in _NOT_LIVE_SOURCES.rows(now=now))
     rows = _SOURCE_TALLIES.rows()
+    counted = (
+        (name, slug, homepage, tally - not_live[pk]) for pk, name, slug, homepage, tally in rows
+    )
     return [
-        Entry(name, slug, tally - not_live[pk], homepage=homepage)
-        for pk, name, slug, homepage, tally in rows
-        if tally - not_live[pk] > 0
+        Entry(name, slug, articles, homepage=homepage)
+        for name, slug, homepage, articles in counted
+        if articles > 0
     ]
 
 

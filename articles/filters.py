@@ -563,6 +563,12 @@ class ArticleFilter(django_filters.FilterSet):
         source = self.form.cleaned_data.get("source")
         return tally_sizes(source.pk if source else None, self.form.cleaned_data.get("tag") or [])
 
+    @property
+    def tag_sizes(self) -> tuple[int, int]:
+        """The rows tagging articles with the tags, and all the articles, live or not
+        (their tallies): what ``cards.latest_first_is_cheaper`` weighs."""
+        return self.tallies[ArticleTally.Scope.TAG], self.tallies[ArticleTally.Scope.ALL]
+
     def _tags_from_the_articles(self, tag_slugs: list[str]) -> bool:
         """Whether the tags are tested per article (see ``filter_tags``), by the tallies
         read only when a source or a listing without a count makes it a question."""
@@ -579,8 +585,7 @@ class ArticleFilter(django_filters.FilterSet):
         except Http404:
             return False  # the view answers 404 for that page
         stop = number * page_size(self.form.cleaned_data.get("per_page"))
-        tagged_rows, articles = size[ArticleTally.Scope.TAG], size[ArticleTally.Scope.ALL]
-        return cards.latest_first_is_cheaper(stop, tagged_rows, articles)
+        return cards.latest_first_is_cheaper(stop, *self.tag_sizes)
 
     def filter_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
         return queryset.filter(publish_at__gte=start_of_day(value))
