@@ -11,6 +11,10 @@ Each item is written as one string: what Django's ``Rss201rev2Feed`` and
 the body, as ``content:encoded`` and Atom ``content``), byte for byte, in a fraction
 of the time; ``tests/test_feeds.py`` checks the two against each other. Every text
 leaves out the characters XML 1.0 cannot hold (see ``feed_xml.xml_text``).
+
+An item's markup is a function of its entry and the site URL alone, and a feed lists
+mostly the items it listed on the last request, so each process remembers the markup
+of the items it wrote lately (:func:`remembered`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import html
 import mimetypes
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -27,11 +32,28 @@ from .feed_xml import element, rfc2822, xml_attribute
 from .syndication import FeedEntry, last_changed, xml_safe
 
 DUBLIN_CORE_CREATOR = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+# How many items' markup each process remembers, per format: the latest feed and the
+# feeds of the tags and sources read most, at a few kilobytes an item.
+REMEMBERED_ITEMS = 1024
 # An enclosure must name a type; a lead image URL without a known extension is most
 # likely a JPEG (length "0" is the RSS convention for "unknown").
 FALLBACK_IMAGE_TYPE = "image/jpeg"
 
 
+def remembered(write: Callable[[FeedEntry, str], str]) -> Callable[[FeedEntry, str], str]:
+    """``write(entry, site_url)``, remembered for the ``REMEMBERED_ITEMS`` entries
+    written last.
+
+    The entry is the key, every field of it, the body included: a remembered item
+    is served only for an entry equal to the one it was written from, so an edit, a
+    renamed source or tag, a new image, anything the item shows, writes it anew.
+    Which articles a feed lists is read from the database on every request. Writing
+    an item cost about 50 microseconds; finding it, one.
+    """
+    return lru_cache(maxsize=REMEMBERED_ITEMS)(write)
+
+
+@remembered
 def rss_item(entry: FeedEntry, site_url: str) -> str:
     """The article as an RSS 2.0 ``<item>``; its links under ``site_url`` (as
     ``links.absolute_url`` writes them, read once for the whole feed)."""
@@ -59,6 +81,7 @@ def rss_item(entry: FeedEntry, site_url: str) -> str:
     return "".join(parts)
 
 
+@remembered
 def atom_entry(entry: FeedEntry, site_url: str) -> str:
     """The article as an Atom ``<entry>``; its links under ``site_url``."""
     parts = [

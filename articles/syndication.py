@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -72,7 +72,11 @@ def last_changed(article: Article | FeedEntry) -> dt.datetime:
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One live article as the feeds show it, read as a row (see :func:`feed_entries`)."""
+    """One live article as the feeds show it, read as a row (see :func:`feed_entries`).
+
+    Immutable and hashable, every field taking part: the feeds remember each item's
+    markup by its entry (see ``feed_items.remembered``).
+    """
 
     number: int
     title: str
@@ -85,7 +89,7 @@ class FeedEntry:
     source_link: str
     source_name: str
     source_homepage: str
-    tags: list[tuple[str, str]] = field(default_factory=list)  # (name, slug), by name
+    tags: tuple[tuple[str, str], ...] = ()  # (name, slug), by name
 
     @property
     def short_path(self) -> str:
@@ -171,7 +175,7 @@ def _entry(row: tuple) -> FeedEntry:
         source_link=source_link,
         source_name=source_name,
         source_homepage=source_homepage,
-        tags=[(name, slug) for _id, name, slug in tags_from_json(tags)],
+        tags=tuple((name, slug) for _id, name, slug in tags_from_json(tags)),
     )
 
 

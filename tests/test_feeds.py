@@ -288,6 +288,18 @@ def test_renaming_a_source_or_a_tag_changes_the_etag(client, articles, url):
     assert b"Energy and power" in renamed_tag.content
 
 
+@pytest.mark.parametrize(
+    ("url", "write"), [("/feed/", feed_items.rss_item), ("/feed/atom/", feed_items.atom_entry)]
+)
+def test_an_unchanged_item_is_written_once_and_served_as_written(client, articles, url, write):
+    write.cache_clear()
+    first = client.get(url).content
+    written = write.cache_info().misses
+    assert written == len(item_links(client, url))
+    assert client.get(url).content == first
+    assert write.cache_info().misses == written
+
+
 def test_max_age_never_reaches_past_the_next_go_live(client, articles, settings):
     settings.NEWSROOM_HTTP_MAX_AGE = 600
     make_article(title="Soon", publish_at=timezone.now() + dt.timedelta(seconds=60))
@@ -383,7 +395,7 @@ def odd_entry(number: int, **changes) -> FeedEntry:
         "source_link": "",
         "source_name": ODD_TEXT,
         "source_homepage": "http://acme.example/\u00e9?a=1&b=2",
-        "tags": [(ODD_TEXT, "odd"), ("Energy", "energy")],
+        "tags": ((ODD_TEXT, "odd"), ("Energy", "energy")),
     }
     return FeedEntry(**{**fields, **changes})
 
@@ -404,7 +416,7 @@ def test_the_fast_feed_writer_writes_what_djangos_writes(feed_type, django_feed_
             body="",
             image="",
             source_homepage="",
-            tags=[],
+            tags=(),
             path="/202401/2-caf\u00e9",
         ),
         odd_entry(3, summary="\x0b", image="http://cdn.example/photo", source_name=""),
