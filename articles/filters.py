@@ -386,6 +386,26 @@ class UnfilteredForm:
         return self._fields_html
 
 
+class FieldCopies(dict):
+    """A form class's ``base_fields``, which every form copies when it is made.
+
+    ``copy.deepcopy`` of the fields copied their labels, error messages, validators and
+    widgets on every filtered request (0.1 ms of /articles/?tag=...), none of which a
+    form changes. What a form does change is its source field's choices, which
+    ``LiveSourceField.offer`` sets on the field and on its widget: so each field and its
+    widget are copied, shallowly.
+    """
+
+    def __deepcopy__(self, memo) -> dict:
+        return {name: _field_copy(field) for name, field in self.items()}
+
+
+def _field_copy(field: forms.Field) -> forms.Field:
+    copied = copy.copy(field)
+    copied.widget = copy.copy(field.widget)
+    return copied
+
+
 class FilterCopies(dict):
     """A filter set's ``base_filters``, which every filter set copies when it is made.
 
@@ -469,11 +489,14 @@ class ArticleFilter(django_filters.FilterSet):
         """The form class, built once per process rather than on every request.
 
         Every field is the same on each request (the source choices are set on each
-        form, in ``ArticleFilterForm.__init__``), and each form copies the fields.
+        form, in ``ArticleFilterForm.__init__``), and each form copies the fields
+        (``FieldCopies``).
         """
         cls = type(self)
         if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = FieldCopies(form_class.base_fields)
+            cls._form_class = form_class
         return cls._form_class
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

@@ -92,6 +92,25 @@ def test_the_form_shown_follows_the_live_sources_and_the_values_of_each_request(
     assert right.find(".//input[@name='published_after']").get("value") == "2024-12-01"
 
 
+def test_forms_share_no_state_between_requests():
+    """Each form is given its own copy of the fields: the sources one offers are not
+    the next one's, and a bound value or an error stays with its form."""
+    form_class = ArticleFilter({}, queryset=Article.objects.none()).get_form_class()
+    acme = form_class({"source": "acme"}, source_rows=[(1, "Acme Wire", "acme")])
+    beta = form_class({"published_after": "nope"}, source_rows=[(2, "Beta Wire", "beta")])
+    assert beta.is_valid() is False and acme.is_valid() is True
+    assert list(acme.fields["source"].widget.choices) == [
+        ("", "All sources"),
+        ("acme", "Acme Wire"),
+    ]
+    assert list(beta.fields["source"].widget.choices) == [
+        ("", "All sources"),
+        ("beta", "Beta Wire"),
+    ]
+    assert acme.cleaned_data["source"].name == "Acme Wire"
+    assert "published_after" in beta.errors and not acme.errors
+
+
 def test_filter_by_several_tags_matches_any_once(client):
     make_article(title="Energy", tags=["energy"])
     make_article(title="Mining", tags=["mining"])
