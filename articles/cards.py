@@ -340,16 +340,67 @@ def tagged_copies(now: dt.datetime, tag_id: int | Subquery) -> QuerySet:
     return TaggedArticle.objects.live(now).filter(tag_id=tag_id)
 
 
-def tagged_from_tag_rows(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:
-    # pk IN (tagged ids): the database starts from the tags' rows.
-    tagged_ids = tagged_items(content_type_id, tag_id__in=tag_ids).values("object_id")
-    return Article.objects.live(now).filter(pk__in=tagged_ids)
+def tagged_any(now: dt.datetime, tag_ids: list[int]) -> QuerySet:
+    """The live articles with any of ``tag_ids``, each once: ``pk IN`` their copies'
+    article ids, so the database starts from the tags' index ranges."""
+    tagged = TaggedArticle.objects.live(now).filter(tag_id__in=tag_ids).values("article_id")
+    return Article.objects.live(now).filter(pk__in=tagged)
 
 
-def tagged_from_latest(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> QuerySet:
-    # EXISTS per article: the database walks the live articles newest first.
-    tag_rows = tagged_items(content_type_id, tag_id__in=tag_ids)
-    return Article.objects.live(now).filter(has_tagging_row(tag_rows))
+def firsts_are_cheaper(stop: int, tags: int, tagged: int) -> bool:
+    """Whether a page ending at ``stop`` of ``tags`` tags tagging ``tagged`` articles
+    between them (live or not) is cheaper read from the first ``stop`` of each tag
+    (:class:`FirstOfEachTag`) than from all their articles sorted: each first is read
+    and looked up twice, each of all the articles once and sorted."""
+    return 2 * tags * stop < tagged
+
+
+def first_of_each_tag(
+    now: dt.datetime, tag_ids: list[int], *, stop: int, order: tuple[str, ...]
+) -> QuerySet:
+    """The live articles among the first ``stop`` in ``order`` of each tag's live copies.
+
+    The first ``stop`` of all the live articles with any of the tags are among them: an
+    article among those, with tag t, has fewer than ``stop`` articles with t before it.
+    So a page of several tags reads ``stop`` entries of each tag's index range
+    (``tagged_article_live_idx``) and looks those articles up, whatever the tags' sizes.
+    """
+    firsts = [
+        Article.objects.order_by().filter(
+            pk__in=TaggedArticle.objects.live(now)
+            .filter(tag_id=tag_id)
+            .order_by(*order)
+            .values("article_id")[:stop]
+        )
+        for tag_id in tag_ids
+    ]
+    candidates = (
+        firsts[0].values("pk").union(*(first.values("pk") for first in firsts[1:]), all=True)
+    )
+    return Article.objects.live(now).filter(pk__in=candidates)
+
+
+class FirstOfEachTag(Listing):
+    """The live articles with any of some tags (``tag_ids``), a page at a time from the
+    first articles of each tag (:func:`first_of_each_tag`); counted, if asked, as
+    :func:`tagged_any`.
+
+    For a first page of two tags on 6% of 100,000 articles each, walking the live
+    articles newest first and testing each for the tags passed 183 articles (0.4 ms of
+    PostgreSQL's time, 0.15 now); reading all their articles and sorting them reads
+    12,000. A page far from the first is read so (``firsts_are_cheaper``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(tagged_any)
+
+    def _page_query(
+        self, first: int, stop: int, counted: bool, oldest_first: bool, /, **values
+    ) -> QuerySet:
+        order = OLDEST_FIRST if oldest_first else NEWEST_FIRST
+        scope = first_of_each_tag(values["now"], values["tag_ids"], stop=stop, order=order)
+        page_ids = listing_ids(scope, order)[first:stop]
+        return card_values(Article.objects.filter(pk__in=page_ids).order_by(*order))
 
 
 def highest_article_pk() -> Subquery:
@@ -423,15 +474,15 @@ class TagListing:
     those that are not live, which ``not_live_terms`` finds by index ranges: both
     counts read indexes only. One tag's pages are a range of its articles' copies
     (``TaggedArticle``), counted as its tag page counts them (``_tag_count_terms``);
-    several tags' come from whichever end is cheaper (:func:`latest_first_is_cheaper`).
-    An empty listing reads its count and no rows.
+    several tags' are read from the first copies of each (:class:`FirstOfEachTag`).
+    An empty counted listing reads its count and no rows.
     """
 
     def __init__(self) -> None:
         self._counts = PreparedQuery(_tag_counts)
         self._one_tag = Listing(tagged_copies, count_terms=_tag_count_terms)
-        self._from_tag_rows = Listing(tagged_from_tag_rows)
-        self._from_latest = Listing(tagged_from_latest)
+        self._first_of_each_tag = FirstOfEachTag()
+        self._any_tag = Listing(tagged_any)
 
     def cards(
         self,
@@ -445,8 +496,8 @@ class TagListing:
         newest first or ``oldest_first`` (``prepare_slices`` as ``Listing.cards``).
 
         ``sizes``, for a listing paged without a count: the tags' rows and all the
-        articles, live or not (their tallies), which then choose the end its pages are
-        read from, where the count's query would (it reads every row of the tags)."""
+        articles, live or not (their tallies), which then choose how its pages are
+        read, where the count would (it reads every row of the tags)."""
         now = timezone.now()
         tag_ids = sorted(set(tag_ids))
         order = {"oldest_first": oldest_first, "prepare": prepare_slices}
@@ -464,14 +515,14 @@ class TagListing:
 
         def rows(first: int, stop: int) -> list[tuple]:
             if sizes is not None:
-                tagged, articles = sizes
+                tagged = sizes[0]
             elif counts().live:
-                tagged, articles = counts().tagged, counts().articles
+                tagged = counts().tagged
             else:
                 return []
-            cheaper = latest_first_is_cheaper(stop, tagged, articles)
-            listing = self._from_latest if cheaper else self._from_tag_rows
-            return listing.rows(first, stop, **order, **values)
+            cheaper = firsts_are_cheaper(stop, len(tag_ids), tagged)
+            listing = self._first_of_each_tag if cheaper else self._any_tag
+            return listing.rows(first, stop, **order, now=now, tag_ids=tag_ids)
 
         return CardList(lambda: counts().live, rows)
 

@@ -137,11 +137,9 @@ def test_a_tag_lists_and_counts_its_live_articles_newest_first():
     ]
 
 
-@pytest.mark.parametrize("row_lookup_cost", [0, 10**9], ids=["tag rows", "latest first"])
-def test_several_tags_list_and_count_each_live_article_with_any_of_them_once(
-    monkeypatch, row_lookup_cost
-):
-    monkeypatch.setattr(cards, "ROW_LOOKUP_COST", row_lookup_cost)
+@pytest.mark.parametrize("firsts", [True, False], ids=["first of each tag", "all of them"])
+def test_several_tags_list_and_count_each_live_article_with_any_of_them_once(monkeypatch, firsts):
+    monkeypatch.setattr(cards, "firsts_are_cheaper", lambda *sizes: firsts)
     now = timezone.now()
     tag_sets = [["a"], ["a", "b"], ["b"], ["b", "c"], ["c"]]
     for hours, tags in enumerate(tag_sets):
@@ -156,6 +154,43 @@ def test_several_tags_list_and_count_each_live_article_with_any_of_them_once(
     assert titles(card_list, 0, 2) == ["a", "a+b"]
     assert titles(card_list, 2, 20) == ["b", "b+c"]
     assert [tag.slug for tag in card_list[1:2][0].tags] == ["a", "b"]
+
+
+@pytest.mark.parametrize("firsts", [True, False], ids=["first of each tag", "all of them"])
+@pytest.mark.parametrize("oldest_first", [False, True], ids=["newest first", "oldest first"])
+def test_every_page_of_several_tags_is_the_matching_slice_of_all_their_live_articles(
+    monkeypatch, firsts, oldest_first
+):
+    """One tag has all the newest articles and the other all the oldest, some have
+    both, and some are not live: each page, read on its own, is that page of the
+    articles with either tag, in order, each once."""
+    monkeypatch.setattr(cards, "firsts_are_cheaper", lambda *sizes: firsts)
+    now = timezone.now()
+    for hours in range(14):
+        tags = ["new"] if hours < 6 else ["old"] if hours > 8 else ["new", "old"]
+        make_article(title=f"{hours}", publish_at=now - dt.timedelta(hours=hours + 1), tags=tags)
+    for state in ("draft", "scheduled", "expired"):
+        make_article(title=state, state=state, tags=["new", "old"])
+    make_article(title="untagged")
+    tag_ids = list(Article.tags.through.objects.values_list("tag_id", flat=True).distinct())
+    expected = [str(hours) for hours in range(14)]
+    if oldest_first:
+        expected.reverse()
+    card_list = TAGGED.cards(tag_ids=tag_ids, oldest_first=oldest_first)
+    pages = [titles(card_list, start, start + 4) for start in range(0, 16, 4)]
+    assert pages == [expected[0:4], expected[4:8], expected[8:12], expected[12:14]]
+
+
+@pytest.mark.parametrize(
+    ("stop", "tags", "tagged", "firsts"),
+    [
+        (21, 2, 12_700, True),  # two popular tags' first page: 42 of 12,700 rows
+        (6_001, 2, 12_700, False),  # their 300th page
+        (21, 2, 30, False),  # two rare tags: all 30 rows, sorted
+    ],
+)
+def test_several_tags_are_read_from_their_firsts_unless_a_page_is_deep(stop, tags, tagged, firsts):
+    assert cards.firsts_are_cheaper(stop, tags, tagged) is firsts
 
 
 def test_a_tag_with_no_live_article_counts_zero_and_reads_no_rows(django_assert_num_queries):
