@@ -17,7 +17,7 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 from django.http import Http404
 from django.utils import timezone, translation
@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from . import cards
+from .directory import live_source_counts
 from .models import NEWEST_FIRST, OLDEST_FIRST, Article, ArticleTally, Source
 from .pagination import MAX_PER_PAGE, page_number, page_size
 from .prepared import PreparedQuery
@@ -58,28 +59,31 @@ def validate_day_in_range(day: dt.date) -> None:
         )
 
 
-def live_sources(now: dt.datetime | None = None) -> QuerySet[Source]:
-    """Sources with at least one live article: the only ones the filter offers.
+def _tallies(source_id: int, tag_slugs: list[str]) -> QuerySet:
+    """How many articles there are, how many one source has and how many rows tag
+    articles with some tags, live or not (their tallies, ArticleTally), by scope.
 
-    EXISTS per source is one short index probe each; ``pk IN (live source ids)`` would
-    read every live article.
+    Three parts, each a probe of the tallies' unique index whatever the values: as one
+    OR of the three, PostgreSQL planned the statement again on every run.
     """
-    has_live = Exists(Article.objects.live(now).filter(source_id=OuterRef("pk")))
-    return Source.objects.filter(has_live).order_by("name")
-
-
-# How many articles there are, how many one source has and how many rows tag articles
-# with some tags, live or not (their tallies, ArticleTally), by scope.
-_TALLIES = PreparedQuery(
-    lambda source_id, tag_slugs: ArticleTally.objects.filter(
-        Q(scope=ArticleTally.Scope.ALL, subject=0)
-        | Q(scope=ArticleTally.Scope.SOURCE, subject=source_id)
-        | Q(
-            scope=ArticleTally.Scope.TAG,
-            subject__in=Tag.objects.filter(slug__in=tag_slugs).values("pk"),
+    tallies = ArticleTally.objects.order_by()
+    tags = Tag.objects.filter(slug__in=tag_slugs).values("pk")
+    return (
+        tallies.filter(scope=ArticleTally.Scope.ALL, subject=0)
+        .values_list("scope", "articles")
+        .union(
+            tallies.filter(scope=ArticleTally.Scope.SOURCE, subject=source_id).values_list(
+                "scope", "articles"
+            ),
+            tallies.filter(scope=ArticleTally.Scope.TAG, subject__in=tags).values_list(
+                "scope", "articles"
+            ),
+            all=True,
         )
-    ).values_list("scope", "articles")
-)
+    )
+
+
+_TALLIES = PreparedQuery(_tallies)
 
 
 def tally_sizes(source_id: int | None, tag_slugs: list[str]) -> dict[int, int]:
@@ -101,9 +105,10 @@ def source_is_narrower(size: dict[int, int]) -> bool:
     return 0 < source < cards.ROW_LOOKUP_COST * tags
 
 
-# Building and compiling the query cost ten times what running it does: prepared once.
-# (id, name, slug): what LiveSourceField.offer() takes and builds a Source from.
-LIVE_SOURCE_ROWS = PreparedQuery(lambda now: live_sources(now).values_list("pk", "name", "slug"))
+def offered_sources(now: dt.datetime) -> list[tuple[int, str, str]]:
+    """(id, name, slug) of each source with a live article (``live_source_counts``), by
+    name: what LiveSourceField.offer() takes and builds a Source from."""
+    return [(pk, name, slug) for pk, name, slug, _homepage, _live in live_source_counts(now)]
 
 
 class SlugListWidget(forms.TextInput):
@@ -307,7 +312,7 @@ class RenderedFields:
 
     def unfiltered(self, source_rows: list[tuple]) -> SafeString:
         """The fields when nothing is submitted and ``source_rows`` are offered (the
-        rows of ``LIVE_SOURCE_ROWS``): a form is made only to render them the first time."""
+        rows of ``offered_sources``): a form is made only to render them the first time."""
         key = (translation.get_language(), tuple(source_rows), ())
 
         def unbound_form() -> ArticleFilterForm:
@@ -345,10 +350,10 @@ class ArticleFilterForm(forms.Form):
     rendered_fields = RenderedFields()
 
     def __init__(self, *args, source_rows: list[tuple] | None = None, **kwargs) -> None:
-        """``source_rows``: the rows of ``LIVE_SOURCE_ROWS`` when they were read already."""
+        """``source_rows``: the rows of ``offered_sources`` when they were read already."""
         super().__init__(*args, **kwargs)
         if source_rows is None:
-            source_rows = LIVE_SOURCE_ROWS.rows(now=timezone.now())
+            source_rows = offered_sources(timezone.now())
         self.fields["source"].offer(source_rows)
 
     def fields_html(self) -> SafeString:
@@ -376,7 +381,7 @@ class UnfilteredForm:
 
     def __init__(self) -> None:
         self.errors: dict = {}
-        source_rows = LIVE_SOURCE_ROWS.rows(now=timezone.now())
+        source_rows = offered_sources(timezone.now())
         self._fields_html = ArticleFilterForm.rendered_fields.unfiltered(source_rows)
 
     def non_field_errors(self) -> str:

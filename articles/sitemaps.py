@@ -27,7 +27,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .cards import LATEST, from_source, newest_ids, tagged_copies
-from .filters import live_sources
+from .directory import live_source_counts
 from .links import source_path, tag_path
 from .models import NEWEST_FIRST, Article, Source
 from .pagination import page_size
@@ -199,7 +199,7 @@ def section_summaries() -> dict[str, SectionSummary]:
         "tags": SectionSummary(
             Tag.objects.filter(has_live_article).count(), _newest_change(live.filter(tagged))
         ),
-        "sources": SectionSummary(live_sources(now).count(), lastmod),
+        "sources": SectionSummary(len(live_source_counts(now)), lastmod),
         NEWS_SECTION: SectionSummary(news["n_news"], _latest(news["updated"], news["published"])),
     }
 

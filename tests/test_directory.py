@@ -8,8 +8,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from articles.directory import WEIGHTS, cloud_weight, source_directory, tag_directory
-from articles.models import Article
+from articles.directory import (
+    WEIGHTS,
+    cloud_weight,
+    live_source_counts,
+    source_directory,
+    tag_directory,
+)
+from articles.models import Article, Source
 from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +63,35 @@ def test_a_scheduled_article_is_counted_once_its_time_comes(client, site):
     )
     assert {tag.name: tag.articles for tag in tag_directory()}["energy"] == 5
     assert [(source.name, source.articles) for source in source_directory()] == [("Acme Wire", 5)]
+
+
+def test_the_sources_shown_are_those_with_a_live_article_at_every_moment(site):
+    """A source's live count from its tally minus its articles that are not live, as
+    the directory, the /articles/ filter and the sitemap show it, against each
+    source's live articles counted one by one, before and after a go-live, an expiry,
+    an unpublishing and a deletion."""
+    now = timezone.now()
+    make_source("Empty Wire")
+    soon = make_source("Soon Wire")
+    make_article(source=soon, publish_at=now + dt.timedelta(hours=1))
+    ending = make_source("Ending Wire")
+    last = make_article(source=ending, expires_at=now + dt.timedelta(hours=2))
+
+    def counted_one_by_one(moment):
+        live = Article.objects.live(moment)
+        return [
+            (source.pk, source.name, source.slug, source.homepage, n)
+            for source in Source.objects.order_by("name")
+            if (n := live.filter(source=source).count())
+        ]
+
+    for moment in (now, now + dt.timedelta(hours=1, minutes=1), now + dt.timedelta(hours=3)):
+        assert live_source_counts(moment) == counted_one_by_one(moment)
+    assert [name for _pk, name, *_ in live_source_counts(now)] == ["Acme Wire", "Ending Wire"]
+    Article.objects.filter(pk=last.pk).update(status=Article.Status.DRAFT)
+    site.articles.filter(title="Not live expired").delete()
+    assert live_source_counts(now) == counted_one_by_one(now)
+    assert [name for _pk, name, *_ in live_source_counts(now)] == ["Acme Wire"]
 
 
 def test_an_empty_site_has_empty_directories_and_past_the_end_is_404(client):
