@@ -159,7 +159,10 @@ def prepared_listing(filterset: ArticleFilter, filters: dict) -> CardList | None
     if names == {"source"}:
         return FROM_SOURCE.cards(source_id=cleaned["source"].pk, **order)
     if names == {"tag"}:
-        tag_ids = tag_ids_by_slugs(filters["tag"])
+        if len(filters["tag"]) > 1:  # the tallies were read, for tags_on_many
+            tag_ids = filterset.tallies.tag_ids
+        else:
+            tag_ids = tag_ids_by_slugs(filters["tag"])
         if not tag_ids:
             return None
         if filterset.tags_on_many:  # paged without a count: the tallies choose the end

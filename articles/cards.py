@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache, partial
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import (
     F,
     Func,
@@ -366,18 +367,16 @@ def first_of_each_tag(
     (``tagged_article_live_idx``) and looks those articles up, whatever the tags' sizes.
     """
     firsts = [
-        Article.objects.order_by().filter(
-            pk__in=TaggedArticle.objects.live(now)
-            .filter(tag_id=tag_id)
-            .order_by(*order)
-            .values("article_id")[:stop]
-        )
+        TaggedArticle.objects.live(now)
+        .filter(tag_id=tag_id)
+        .order_by(*order)
+        .values("article_id")[:stop]
         for tag_id in tag_ids
     ]
-    candidates = (
-        firsts[0].values("pk").union(*(first.values("pk") for first in firsts[1:]), all=True)
-    )
-    return Article.objects.live(now).filter(pk__in=candidates)
+    if not connection.features.supports_slicing_ordering_in_compound:
+        # SQLite: the parts of a UNION cannot be sliced, so each is the articles of one.
+        firsts = [Article.objects.order_by().filter(pk__in=first).values("pk") for first in firsts]
+    return Article.objects.live(now).filter(pk__in=firsts[0].union(*firsts[1:], all=True))
 
 
 class FirstOfEachTag(Listing):

@@ -61,23 +61,23 @@ def validate_day_in_range(day: dt.date) -> None:
 
 def _tallies(source_id: int, tag_slugs: list[str]) -> QuerySet:
     """How many articles there are, how many one source has and how many rows tag
-    articles with some tags, live or not (their tallies, ArticleTally), by scope.
+    articles with each of some tags, live or not (their tallies, ArticleTally), as
+    (scope, subject, articles) rows.
 
     Three parts, each a probe of the tallies' unique index whatever the values: as one
     OR of the three, PostgreSQL planned the statement again on every run.
     """
     tallies = ArticleTally.objects.order_by()
     tags = Tag.objects.filter(slug__in=tag_slugs).values("pk")
+    columns = ("scope", "subject", "articles")
     return (
         tallies.filter(scope=ArticleTally.Scope.ALL, subject=0)
-        .values_list("scope", "articles")
+        .values_list(*columns)
         .union(
             tallies.filter(scope=ArticleTally.Scope.SOURCE, subject=source_id).values_list(
-                "scope", "articles"
+                *columns
             ),
-            tallies.filter(scope=ArticleTally.Scope.TAG, subject__in=tags).values_list(
-                "scope", "articles"
-            ),
+            tallies.filter(scope=ArticleTally.Scope.TAG, subject__in=tags).values_list(*columns),
             all=True,
         )
     )
@@ -86,13 +86,21 @@ def _tallies(source_id: int, tag_slugs: list[str]) -> QuerySet:
 _TALLIES = PreparedQuery(_tallies)
 
 
-def tally_sizes(source_id: int | None, tag_slugs: list[str]) -> dict[int, int]:
+class TallySizes(dict):
+    """Tallies by ``ArticleTally.Scope``, and ``tag_ids``: the ids of those of the tags
+    that have a tally, which every tag on an article has, in id order."""
+
+    tag_ids: list[int]
+
+
+def tally_sizes(source_id: int | None, tag_slugs: list[str]) -> TallySizes:
     """The tallies of all articles, of the source (0 without one) and of the tags'
-    rows, by ``ArticleTally.Scope``."""
-    size = dict.fromkeys(ArticleTally.Scope, 0)
+    rows, by ``ArticleTally.Scope``, and the tags' ids."""
+    size = TallySizes.fromkeys(ArticleTally.Scope, 0)
     rows = _TALLIES.rows(source_id=source_id or 0, tag_slugs=list(tag_slugs))
-    for scope, articles in rows:
+    for scope, _subject, articles in rows:
         size[scope] += articles
+    size.tag_ids = sorted(subject for scope, subject, _ in rows if scope == ArticleTally.Scope.TAG)
     return size
 
 
@@ -586,7 +594,7 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=tagged.values("object_id"))
 
     @cached_property
-    def tallies(self) -> dict[int, int]:
+    def tallies(self) -> TallySizes:
         """``tally_sizes()`` of the submitted source and tags, read once per request."""
         source = self.form.cleaned_data.get("source")
         return tally_sizes(source.pk if source else None, self.form.cleaned_data.get("tag") or [])

@@ -122,6 +122,8 @@ def test_filter_by_several_tags_matches_any_once(client):
     assert sorted(titles(comma)) == ["Both", "Energy", "Mining"]
     assert titles(client.get(URL, {"tag": "ENERGY"})) == ["Both", "Energy"]
     assert titles(client.get(URL, {"tag": "unknown-tag"})) == []
+    assert sorted(titles(client.get(URL, {"tag": "energy,unknown-tag"}))) == ["Both", "Energy"]
+    assert titles(client.get(URL, {"tag": "unknown-tag,nowhere"})) == []
 
 
 def test_free_text_matches_words_in_the_title_summary_or_body(client):
@@ -257,6 +259,19 @@ def test_query_count_does_not_grow_with_the_articles(client):
     # read from (tally_sizes), and one sizing the word's matches to choose whether to
     # count them and how to read them (found_in_many, SQLiteBackend.with_words).
     assert many == 5
+
+
+@pytest.mark.parametrize("tags", [2, 6])
+def test_several_tags_cost_the_same_queries_whatever_their_number(client, tags):
+    """The sources offered, the tags' tallies (which name the tags' ids too), the count
+    and the page: the same for two tags as for six, and for any number of articles."""
+    slugs = [f"tag{number}" for number in range(tags)]
+    for number in range(3 * tags):
+        make_article(title=f"Article {number}", tags=[slugs[number % tags], "other"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"tag": [*slugs, "nowhere"]})
+    assert response.context["page"].paginator.count == 3 * tags
+    assert len(queries) == 4
 
 
 def test_unfiltered_count_is_the_live_articles(client):
