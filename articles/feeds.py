@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.views.decorators.http import require_safe
@@ -21,7 +20,7 @@ from taggit.models import Tag
 
 from .feed_items import atom_entry, rss_item
 from .feed_xml import FeedXMLWriter
-from .links import absolute_url, slug_path
+from .links import absolute_url, site_links, slug_path
 from .lookup import source_by_slug, tag_by_slug
 from .models import Source
 from .syndication import (
@@ -129,7 +128,7 @@ class ArticleFeed(Feed):
         return settings.SITE_NAME
 
     def link(self, obj) -> str:
-        return absolute_url(reverse("articles:home"))
+        return absolute_url(site_links()["home"])
 
     def description(self, obj) -> str:
         return f"The latest news and press releases on {settings.SITE_NAME}."
@@ -138,7 +137,7 @@ class ArticleFeed(Feed):
         return self.description(obj)
 
     def feed_url(self, obj) -> str:
-        return absolute_url(reverse(self.feed_url_name))
+        return absolute_url(site_links()[self.feed_url_name.removeprefix("articles:")])
 
     def author_name(self, obj) -> str:
         return settings.SITE_NAME

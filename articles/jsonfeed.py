@@ -12,10 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from .links import absolute_url
+from .links import absolute_url, site_links
 from .syndication import (
     FeedEntry,
     conditional_feed_response,
@@ -57,8 +56,8 @@ def build_feed(entries: list[FeedEntry]) -> dict[str, Any]:
     return {
         "version": VERSION,
         "title": settings.SITE_NAME,
-        "home_page_url": absolute_url(reverse("articles:home")),
-        "feed_url": absolute_url(reverse("articles:feed_json")),
+        "home_page_url": absolute_url(site_links()["home"]),
+        "feed_url": absolute_url(site_links()["feed_json"]),
         "description": f"The latest news and press releases on {settings.SITE_NAME}.",
         "language": settings.LANGUAGE_CODE,
         "authors": [_author(settings.SITE_NAME, settings.SITE_URL)],
