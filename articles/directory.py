@@ -105,9 +105,10 @@ _SOURCE_ROWS = PreparedQuery(_source_rows)
 
 def live_source_counts(now: dt.datetime) -> list[tuple[int, str, str, str, int]]:
     """(id, name, slug, homepage, live articles) of every source with a live article
-    at ``now``, by name: its tally minus its articles that are not live. The one
-    definition of which sources readers are shown: in the directory, in the /articles/
-    filter, in the sitemap."""
+    at ``now``, by name: its tally minus its articles that are not live. What the
+    source directory lists, the /articles/ filter offers and the sitemap index counts
+    (its section lists each source by its newest live article, which agrees while the
+    tallies do: the database's triggers keep them)."""
     sources, not_live = [], Counter()
     for kind, pk, name, slug, homepage, number in _SOURCE_ROWS.rows(now=now):
         if kind == _SourceRow.SOURCE:

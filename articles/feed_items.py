@@ -23,34 +23,47 @@ import html
 import mimetypes
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, wraps
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.urls import get_script_prefix
 from django.utils.encoding import iri_to_uri
 
 from .feed_xml import element, rfc2822, xml_attribute
 from .syndication import FeedEntry, last_changed, xml_safe
 
 DUBLIN_CORE_CREATOR = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
-# How many items' markup each process remembers, per format: the latest feed and the
-# feeds of the tags and sources read most, at a few kilobytes an item.
-REMEMBERED_ITEMS = 1024
 # An enclosure must name a type; a lead image URL without a known extension is most
 # likely a JPEG (length "0" is the RSS convention for "unknown").
 FALLBACK_IMAGE_TYPE = "image/jpeg"
 
 
 def remembered(write: Callable[[FeedEntry, str], str]) -> Callable[[FeedEntry, str], str]:
-    """``write(entry, site_url)``, remembered for the ``REMEMBERED_ITEMS`` entries
-    written last.
+    """``write(entry, site_url)``, remembered for the entries written last
+    (``NEWSROOM_FEED_ITEMS_REMEMBERED`` of them per format, 0 for none).
 
-    The entry is the key, every field of it, the body included: a remembered item
-    is served only for an entry equal to the one it was written from, so an edit, a
-    renamed source or tag, a new image, anything the item shows, writes it anew.
-    Which articles a feed lists is read from the database on every request. Writing
-    an item cost about 50 microseconds; finding it, one.
+    The entry is the key, every field of it, the body included, with the site URL and
+    the URL prefix the short link is written under: a remembered item is served only
+    for an entry equal to the one it was written from, so an edit, a renamed source or
+    tag, a new image, anything the item shows, writes it anew. Which articles a feed
+    lists is read from the database on every request. Times must be in UTC, as the
+    database gives them: the same moment in another zone is an equal key, and would
+    be written with UTC's offset. Writing an item cost about 50 microseconds at 2,500
+    characters of body; finding it, a few. Each remembered item holds its entry and its
+    markup: about twice its body.
     """
-    return lru_cache(maxsize=REMEMBERED_ITEMS)(write)
+    memo = lru_cache(maxsize=settings.NEWSROOM_FEED_ITEMS_REMEMBERED)(
+        lambda entry, site_url, _script_prefix: write(entry, site_url)
+    )
+
+    @wraps(write)
+    def write_remembered(entry: FeedEntry, site_url: str) -> str:
+        return memo(entry, site_url, get_script_prefix())
+
+    write_remembered.cache_info = memo.cache_info
+    write_remembered.cache_clear = memo.cache_clear
+    return write_remembered
 
 
 @remembered

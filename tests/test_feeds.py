@@ -15,6 +15,7 @@ import feedparser
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import set_script_prefix
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc2822_date
@@ -298,6 +299,31 @@ def test_an_unchanged_item_is_written_once_and_served_as_written(client, article
     assert written == len(item_links(client, url))
     assert client.get(url).content == first
     assert write.cache_info().misses == written
+
+
+def test_a_remembered_item_is_written_again_under_another_url_prefix():
+    """The short link (the GUID) is written under the request's URL prefix, which the
+    remembered items are keyed by too."""
+    entry = odd_entry(7)
+    try:
+        plain = feed_items.rss_item(entry, "http://example.test")
+        set_script_prefix("/news/")
+        prefixed = feed_items.rss_item(entry, "http://example.test")
+    finally:
+        set_script_prefix("/")
+    assert "http://example.test/s/" in plain
+    assert "http://example.test/news/s/" in prefixed
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/"])
+def test_with_no_items_remembered_every_item_is_written(client, articles, url, settings):
+    write = {"/feed/": feed_items.rss_item, "/feed/atom/": feed_items.atom_entry}[url]
+    settings.NEWSROOM_FEED_ITEMS_REMEMBERED = 0
+    fresh = feed_items.remembered(write.__wrapped__)
+    with mock.patch.object(feeds, write.__name__, fresh):
+        first, second = client.get(url).content, client.get(url).content
+    assert first == second
+    assert fresh.cache_info().hits == 0 and fresh.cache_info().misses > 0
 
 
 def test_max_age_never_reaches_past_the_next_go_live(client, articles, settings):
