@@ -645,11 +645,12 @@ def _period_count_terms(now: dt.datetime, start: dt.datetime, end: dt.datetime) 
     return everything.values(n=count_all()).union(*minus, all=True)
 
 
-# All live articles are counted apart from their page. Over the whole table, the count's
-# terms stay on PostgreSQL's plans for each run's values (by its generic estimate, a
-# range of two unknown times is 0.5% of 100,000 rows), and planning the page with the
-# count cost more than the round trip it saves: 0.90 ms, against 0.36 + 0.43 apart.
-LATEST = Listing(latest, count_terms=_live_count_terms, count_with_page=False)
+# All live articles, counted with their page. Apart, the count was a round trip more;
+# it was kept apart while PostgreSQL planned its terms again on every run, which then
+# cost more than the round trip (see models.UnseenByPlanner). Together, /articles/
+# served 1,247-1,339 requests/s under wrk on PostgreSQL at 100,000 articles, against
+# 1,128-1,230 apart (cpu_per_request.py, three interleaved rounds).
+LATEST = Listing(latest, count_terms=_live_count_terms)
 TAGGED = TagListing()
 # A source's count, read with its page: its tally minus its articles that are not live
 # (page and count 0.08 ms on SQLite, against 0.22 counting the source's index range at

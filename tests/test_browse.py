@@ -279,7 +279,7 @@ def _listing_queries(client, url: str, count: int) -> int:
     ("url", "queries"),
     [
         ("/", 1),  # the page, one more row to know of a next one
-        ("/articles/", 3),  # the source choices; the count; the page
+        ("/articles/", 2),  # the source choices; the page with its count
         ("/tags/energy/", 1),  # the page with its count and its tag
         ("/sources/acme-wire/", 1),  # the page with its count and its source
     ],
