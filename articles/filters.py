@@ -7,7 +7,6 @@ source that has nothing live yet. Dates are calendar days in ``settings.TIME_ZON
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable
 from html import escape
@@ -401,6 +400,15 @@ class UnfilteredForm:
         return self._fields_html
 
 
+def shallow_copy(instance):
+    """``copy.copy(instance)`` for an object whose state is its ``__dict__`` and that
+    defines no ``__copy__``, as Django's fields, widgets and django-filter's filters
+    are: in a quarter of the time, which a filtered listing pays some twenty times."""
+    copied = object.__new__(type(instance))
+    copied.__dict__.update(instance.__dict__)
+    return copied
+
+
 class FieldCopies(dict):
     """A form class's ``base_fields``, which every form copies when it is made.
 
@@ -418,8 +426,8 @@ class FieldCopies(dict):
 
 
 def _field_copy(field: forms.Field) -> forms.Field:
-    copied = copy.copy(field)
-    copied.widget = copy.copy(field.widget)
+    copied = shallow_copy(field)
+    copied.widget = shallow_copy(field.widget)
     copied.widget.attrs = field.widget.attrs.copy()
     copied.error_messages = field.error_messages.copy()
     copied.validators = field.validators[:]
@@ -442,7 +450,7 @@ class FilterCopies(dict):
 
 
 def _filter_copy(filter_: django_filters.Filter) -> django_filters.Filter:
-    copied = copy.copy(filter_)
+    copied = shallow_copy(filter_)
     if filter_.method is not None:
         copied.method = filter_.method  # the setter binds a new FilterMethod to the copy
     return copied
