@@ -144,7 +144,7 @@ def prepared_listing(filterset: ArticleFilter, filters: dict) -> CardList | None
     compiled on each request and counted row by row (39 ms for a popular tag at
     100,000 articles on SQLite, 95 ms for two; 6 ms for all articles oldest first).
     The order changes only which end the rows are read from, and the page size
-    whether the page's query is prepared.
+    whether the page's slice is prepared.
     """
     cleaned = filterset.form.cleaned_data
     order = {

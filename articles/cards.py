@@ -261,15 +261,20 @@ class Listing:
     ) -> list[tuple]:
         """Rows ``[first:stop]`` of :func:`card_values` for these values, newest first
         or ``oldest_first``; ``counted``, with the listing's count as one more column.
-        The slice's query is prepared unless ``prepare`` is false or enough are."""
+        The slice's query is prepared unless ``prepare`` is false or enough are, and
+        kept once it has found rows."""
         # LIMIT and OFFSET are part of the SQL, so each slice is a query of its own.
         slices, shape = self._slices[oldest_first], (first, stop, counted)
         query = slices.get(shape)
-        if query is None:
-            if not prepare or len(slices) >= MAX_PREPARED_SLICES:
-                return list(self._page_query(*shape, oldest_first, **values))
-            query = slices[shape] = PreparedQuery(partial(self._page_query, *shape, oldest_first))
-        return query.rows(**values)
+        if query is not None:
+            return query.rows(**values)
+        if not prepare or len(slices) >= MAX_PREPARED_SLICES:
+            return list(self._page_query(*shape, oldest_first, **values))
+        query = PreparedQuery(partial(self._page_query, *shape, oldest_first))
+        rows = query.rows(**values)
+        if rows:  # a page past the end (a crawler's guess) takes no place among them
+            slices[shape] = query
+        return rows
 
 
 class SumOfTerms(Func):
@@ -361,12 +366,12 @@ def firsts_are_cheaper(stop: int, tags: int, tagged: int, vendor: str) -> bool:
     (:class:`SortedCopies`), on the database ``vendor``.
 
     Never on SQLite, which must look each first up as an article (see
-    :func:`first_of_each_tag`) and reads the sorted copies only as far as the page:
-    at 100,000 articles it took page 1 of two popular tags 0.17 ms from their firsts
-    and 0.20 from their sorted copies, page 10 1.3 and 0.3, page 300 48 and 8.
-    PostgreSQL sorts all the copies (4 to 5 ms for 12,700), so it reads the first
-    pages from the firsts (page 1: 0.6 ms) and the deep ones sorted (page 300: 45 ms
-    from the firsts).
+    :func:`first_of_each_tag`), and reads and sorts all the tags' live copies from
+    their covering index quickly: at 100,000 articles it took page 1 of two popular
+    tags 0.17 ms from their firsts and 0.20 from their sorted copies, page 10 1.3 and
+    0.3, page 300 48 and 8. PostgreSQL took 4 to 5 ms to sort their 12,700 copies, so
+    it reads the first pages from the firsts (page 1: 0.6 ms) and the deep ones
+    sorted (page 300: 45 ms from the firsts).
     """
     return vendor != "sqlite" and FIRST_COST * tags * stop < tagged
 
@@ -418,11 +423,6 @@ class FirstOfEachTag(Listing):
         return card_values(Article.objects.filter(pk__in=page_ids).order_by(*order))
 
 
-def highest_article_pk() -> Subquery:
-    """``(SELECT MAX(id) ...)`` as an ordered seek: about how many articles there are."""
-    return Subquery(Article.objects.order_by("-pk").values("pk")[:1])
-
-
 def count_tagged() -> Func:
     """How many articles the selected tagging rows tag, to select with values_list():
     an article with several of the tags is counted once."""
@@ -450,7 +450,7 @@ def _tag_counts(now: dt.datetime, content_type_id: int, tag_ids: list[int]) -> Q
     not_live = _not_live_rows(now, tagged)
     all_tagged = Subquery(tagged.values_list(count_tagged()), output_field=IntegerField())
     # An aggregate without GROUP BY: one row, even for tags on no article.
-    return not_live.values_list(all_tagged, count_tagged(), highest_article_pk())
+    return not_live.values_list(all_tagged, count_tagged())
 
 
 def latest_first_is_cheaper(stop: int, tagged: int, articles: int) -> bool:
@@ -461,8 +461,9 @@ def latest_first_is_cheaper(stop: int, tagged: int, articles: int) -> bool:
     tagged one, if the tag is spread over time like the rest; reading the tag's rows
     costs ``tagged`` row lookups and a sort, each lookup about ``ROW_LOOKUP_COST``
     steps of the walk. So a popular tag's first pages walk, a rare tag (or a deep
-    page) reads its own rows. /articles/?tag= with several tags (``tagged`` then counts
-    the articles with any of them) chooses by it; one tag's pages read its copies.
+    page) reads its own rows. /articles/ with tags among other filters chooses by it
+    (``ArticleFilter.filter_tags``); tags alone are read from their copies
+    (:class:`TagListing`).
     """
     if not tagged:
         return False
@@ -474,7 +475,6 @@ def latest_first_is_cheaper(stop: int, tagged: int, articles: int) -> bool:
 class TagCounts:
     tagged: int  # articles with the tags, live or not
     not_live: int  # of those, the drafts, scheduled and expired
-    articles: int  # about how many articles there are (the highest primary key)
 
     @property
     def live(self) -> int:
@@ -497,7 +497,7 @@ class SortedCopies(Listing):
     def __init__(self) -> None:
         super().__init__(tagged_any, count_with_page=False)
         self._cards = PreparedQuery(
-            lambda now, ids: card_values(Article.objects.live(now).filter(pk__in=ids))
+            lambda now, ids: card_values(Article.objects.live(now).filter(pk__in=ids).order_by())
         )
 
     def _page_query(
@@ -509,10 +509,13 @@ class SortedCopies(Listing):
         return copies.order_by(*order).values_list(*columns).distinct()[first:stop]
 
     def rows(self, first: int, stop: int, /, **options) -> list[tuple]:
-        ids = [row[-1] for row in super().rows(first, stop, **options)]
+        ids = list(dict.fromkeys(row[-1] for row in super().rows(first, stop, **options)))
         if not ids:
             return []
-        by_id = {row[0]: row for row in self._cards.rows(now=options["now"], ids=ids)}
+        # As many ids as the slice holds, the last repeated: one statement per page size.
+        asked = ids + ids[-1:] * (stop - first - len(ids))
+        by_id = {row[0]: row for row in self._cards.rows(now=options["now"], ids=asked)}
+        # An article that stopped being live since the first query is left out.
         return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -524,7 +527,8 @@ class TagListing:
     those that are not live, which ``not_live_terms`` finds by index ranges: both
     counts read indexes only. One tag's pages are a range of its articles' copies
     (``TaggedArticle``), counted as its tag page counts them (``_tag_count_terms``);
-    several tags' are read from the first copies of each (:class:`FirstOfEachTag`).
+    several tags' from the first copies of each (:class:`FirstOfEachTag`) or from all
+    of their copies, sorted (:class:`SortedCopies`), as ``firsts_are_cheaper`` says.
     An empty counted listing reads its count and no rows.
     """
 

@@ -416,9 +416,10 @@ class FieldCopies(dict):
     they hold on every filtered request (0.1 ms of /articles/?tag=...), none of which
     this form changes in place. What it does change is its source field's choices,
     which ``LiveSourceField.offer`` sets anew on the field and on its widget. So each
-    field and its widget are copied shallowly, with the containers Django's own copy
-    gives each form (the widget's attributes, the error messages, the validators), in
-    case a later field or widget changes them in place.
+    field and its widget are copied shallowly, with some of the containers Django's
+    own copy gives each form (the widget's attributes, the error messages, the
+    validators), in case a later field or widget changes them in place. The choices
+    stay shared: ``offer`` replaces the source field's, and no other form changes any.
     """
 
     def __deepcopy__(self, memo) -> dict:
@@ -566,9 +567,9 @@ class ArticleFilter(django_filters.FilterSet):
         Counting the articles they tag, each once however many of the tags it has, read
         every one of their rows: 6 ms on SQLite and 4 on PostgreSQL for two tags on
         6,000 articles each, at 100,000 articles. Every page is listed: one far from the
-        newest reads the tags' rows rather than walk the articles (``filter_tags``), as
-        a counted listing does, so a page number costs no more than it did. A source
-        narrower than the tags is counted over its own articles, as before."""
+        newest reads all the tags' copies, sorted (``cards.SortedCopies``), as a counted
+        listing does, so a page number costs no more than it did. A source narrower
+        than the tags is counted over its own articles, as before."""
         tags = self.form.cleaned_data.get("tag") or []
         if len(tags) < 2 or self.tallies[ArticleTally.Scope.TAG] <= COUNTED_TAG_ROWS:
             return False

@@ -224,7 +224,8 @@ NEWSROOM_SEARCH_RANK_WINDOW = int(os.environ.get("NEWSROOM_SEARCH_RANK_WINDOW", 
 # Items per feed, each with its full article: 20 are about 80 KB, a day of a busy wire.
 NEWSROOM_FEED_SIZE = max(1, min(int(os.environ.get("NEWSROOM_FEED_SIZE", "20")), 200))
 # How many feed items' markup each server process remembers, per format (RSS, Atom),
-# keyed by everything an item shows (articles/feed_items.py); 0 remembers none.
+# keyed by everything an item shows (articles/feed_items.py); 0 remembers none. Read
+# once per process, when the feeds are first imported.
 NEWSROOM_FEED_ITEMS_REMEMBERED = max(
     0, int(os.environ.get("NEWSROOM_FEED_ITEMS_REMEMBERED", "256"))
 )

@@ -69,13 +69,14 @@ def test_a_source_counted_from_its_tally_counts_its_live_articles(every_state):
     assert sum(n for (n,) in terms.values_list("n")) == cards.from_source(now, source.pk).count()
 
 
-@pytest.mark.parametrize("listing", ["FROM_SOURCE", "PUBLISHED_BETWEEN"])
+@pytest.mark.parametrize("listing", ["LATEST", "FROM_SOURCE", "PUBLISHED_BETWEEN"])
 def test_a_page_read_with_its_count_is_the_page_and_count_read_apart(every_state, listing):
     source = every_state["live"].source
     now = timezone.now()
     for hours in range(4):
         make_article(title=f"{hours}h", source=source, publish_at=now - dt.timedelta(hours=hours))
     values = {
+        "LATEST": {},
         "FROM_SOURCE": {"source_id": source.pk},
         "PUBLISHED_BETWEEN": {"start": now - dt.timedelta(days=3), "end": now + dt.timedelta(1)},
     }[listing]
@@ -235,6 +236,17 @@ def test_slices_are_newest_first_and_any_slice_can_be_read_once_the_prepared_are
     assert titles(card_list, 0, 1) == ["0 hours ago"]
     assert list(latest._slices[False]) == [(0, 2, False), (2, 5, False)]  # the first two
     assert titles(latest.cards(oldest_first=True), 0, 2) == ["5 hours ago", "4 hours ago"]
+
+
+def test_a_page_past_the_end_takes_no_place_among_the_prepared_slices():
+    """Crawlers ask for page numbers far past the end: their slices are not kept, so
+    they never crowd out the pages readers ask for."""
+    make_article(title="Only one")
+    latest = cards.Listing(cards.latest)
+    card_list = latest.cards()
+    assert titles(card_list, 0, 2) == ["Only one"]
+    assert titles(card_list, 1960, 1980) == []
+    assert list(latest._slices[False]) == [(0, 2, False)]
 
 
 def test_a_card_escapes_what_it_shows(settings):

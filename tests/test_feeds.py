@@ -293,6 +293,8 @@ def test_renaming_a_source_or_a_tag_changes_the_etag(client, articles, url):
     ("url", "write"), [("/feed/", feed_items.rss_item), ("/feed/atom/", feed_items.atom_entry)]
 )
 def test_an_unchanged_item_is_written_once_and_served_as_written(client, articles, url, write):
+    if write.cache_info().maxsize == 0:
+        pytest.skip("NEWSROOM_FEED_ITEMS_REMEMBERED=0: no item is remembered")
     write.cache_clear()
     first = client.get(url).content
     written = write.cache_info().misses
