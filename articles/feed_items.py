@@ -34,6 +34,8 @@ from .feed_xml import element, rfc2822, xml_attribute
 from .syndication import FeedEntry, last_changed, xml_safe
 
 DUBLIN_CORE_CREATOR = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+# The longest body whose item is remembered (see remembered()), in characters.
+REMEMBERED_BODY_LENGTH = 50_000
 # An enclosure must name a type; a lead image URL without a known extension is most
 # likely a JPEG (length "0" is the RSS convention for "unknown").
 FALLBACK_IMAGE_TYPE = "image/jpeg"
@@ -51,7 +53,9 @@ def remembered(write: Callable[[FeedEntry, str], str]) -> Callable[[FeedEntry, s
     database gives them: the same moment in another zone is an equal key, and would
     be written with UTC's offset. Writing an item cost about 50 microseconds at 2,500
     characters of body; finding it, a few. Each remembered item holds its entry and its
-    markup: about twice its body.
+    markup, about twice its body, so an item whose body is longer than
+    ``REMEMBERED_BODY_LENGTH`` is written every time: a process then holds at most
+    about 25 MB of them per format, where a wire file may be 5 MB.
     """
     memo = lru_cache(maxsize=settings.NEWSROOM_FEED_ITEMS_REMEMBERED)(
         lambda entry, site_url, _script_prefix: write(entry, site_url)
@@ -59,6 +63,8 @@ def remembered(write: Callable[[FeedEntry, str], str]) -> Callable[[FeedEntry, s
 
     @wraps(write)
     def write_remembered(entry: FeedEntry, site_url: str) -> str:
+        if len(entry.body) > REMEMBERED_BODY_LENGTH:
+            return write(entry, site_url)
         return memo(entry, site_url, get_script_prefix())
 
     write_remembered.cache_info = memo.cache_info

@@ -317,6 +317,16 @@ def test_a_remembered_item_is_written_again_under_another_url_prefix():
     assert "http://example.test/news/s/" in prefixed
 
 
+def test_an_item_with_a_very_long_body_is_not_remembered():
+    if feed_items.rss_item.cache_info().maxsize == 0:
+        pytest.skip("NEWSROOM_FEED_ITEMS_REMEMBERED=0: no item is remembered")
+    long_body = f"<p>{'x' * feed_items.REMEMBERED_BODY_LENGTH}</p>"
+    feed_items.rss_item.cache_clear()
+    feed_items.rss_item(odd_entry(8, body=long_body), "http://example.test")
+    feed_items.rss_item(odd_entry(9), "http://example.test")
+    assert feed_items.rss_item.cache_info().currsize == 1
+
+
 @pytest.mark.parametrize("url", ["/feed/", "/feed/atom/"])
 def test_with_no_items_remembered_every_item_is_written(client, articles, url, settings):
     write = {"/feed/": feed_items.rss_item, "/feed/atom/": feed_items.atom_entry}[url]
