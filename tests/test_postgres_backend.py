@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 from django.core.signals import request_started
-from django.db import connection
+from django.db import DataError, connection
 
 from newsroom.db.postgresql import base
 
@@ -155,3 +155,38 @@ def test_a_year_of_the_archive_is_converted_for_postgresql_once(client, conversi
     counts = archive_counts._PERIOD_COUNTS._compiled.values()
     assert max(len(compiled.params) for compiled in counts) > 50
     assert conversions == []
+
+
+TIMES = [
+    "2026-11-25 19:34:43.008199+00",
+    "2026-11-25 19:34:43+00",
+    "2024-03-31 01:59:59.5+05:45",  # given in another offset: read back in UTC
+    "0001-01-01 00:00:00+00",
+    "9999-12-31 23:59:59.999999+00",
+]
+
+
+def read_times(cursor, texts: list[str]) -> list:
+    columns = ", ".join(f"%s::timestamptz AS t{n}" for n in range(len(texts)))
+    cursor.execute(f"SELECT {columns}", texts)
+    return list(cursor.fetchone())
+
+
+def test_times_are_read_as_djangos_own_loader_reads_them():
+    """The times UtcIsoLoader reads equal what Django's loader reads, in UTC; a time
+    Python cannot hold fails as it did, in Django's loader."""
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    with connection.cursor() as cursor:
+        oid = cursor.cursor.adapters.types["timestamptz"].oid
+        assert connection.connection.adapters.get_loader(oid, 0) is base.UtcIsoLoader
+        read = read_times(cursor, TIMES)
+        with pytest.raises(DataError) as ours:
+            read_times(cursor, ["10000-01-01 00:00:00+00"])
+        register_tzloader(connection.timezone, cursor.cursor)  # Django's, on this cursor
+        expected = read_times(cursor, TIMES)
+        with pytest.raises(DataError) as djangos:
+            read_times(cursor, ["10000-01-01 00:00:00+00"])
+    assert read == expected
+    assert all(moment.tzinfo is expected[0].tzinfo for moment in read)
+    assert str(ours.value) == str(djangos.value)

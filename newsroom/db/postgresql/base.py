@@ -35,16 +35,23 @@ the article page's is 5 KB, and converting it again cost 37 microseconds a reque
 year of the archive has over 50 parameters. So the limits are raised. They are psycopg's
 internals: a test checks that the article page's query is converted once, so an upgrade
 that moves them fails there.
+
+Times (``timestamptz``) in UTC are read by :class:`UtcIsoLoader`, with Python's own
+ISO parser in C, where Django's loader goes through psycopg's parser in Python.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import math
 import select
 import time
 
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg import _queries as psycopg_queries
+from psycopg.adapt import AdaptersMap
 
 # No middlebox forgets a connection this soon: they keep idle ones for minutes.
 QUIET_CHECK_SECONDS = 10.0
@@ -61,6 +68,35 @@ if psycopg_queries.MAX_CACHED_STATEMENT_PARAMS < CACHED_STATEMENT_PARAMS:
     psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = CACHED_STATEMENT_PARAMS
 
 
+class UtcIsoLoader(BaseTzLoader):
+    """Django's loader of ``timestamptz`` values in UTC, reading the text PostgreSQL
+    writes for them (``2026-11-25 19:34:43.008199+00``, with DateStyle ISO) with
+    ``datetime.fromisoformat``, in C.
+
+    Django's loader subclasses psycopg's, which psycopg then runs in Python rather than
+    in its C extension: 3 to 4 microseconds a value, 40 of them in a feed. Anything
+    ``fromisoformat`` cannot read (another DateStyle, a year before 1 or after 9999)
+    goes to Django's loader, as before.
+    """
+
+    timezone = dt.UTC
+
+    def load(self, data) -> dt.datetime:
+        try:
+            moment = dt.datetime.fromisoformat(str(data, "ascii"))
+        except (ValueError, UnicodeDecodeError):
+            return super().load(data)
+        return moment.astimezone(dt.UTC)
+
+
+@functools.cache
+def _with_utc_iso_loader(template: AdaptersMap) -> AdaptersMap:
+    """Django's adapters for a connection in UTC, with :class:`UtcIsoLoader`."""
+    adapters = AdaptersMap(template)
+    adapters.register_loader("timestamptz", UtcIsoLoader)
+    return adapters
+
+
 class ServerBindingCursor(base.ServerBindingCursor):
     """Django's cursor for server-side binding; full-text queries are never prepared."""
 
@@ -75,6 +111,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params = super().get_connection_params()
         if params.get("cursor_factory") is base.ServerBindingCursor:
             params["cursor_factory"] = ServerBindingCursor
+        if params.get("context") is not None and self.timezone == dt.UTC:
+            params["context"] = _with_utc_iso_loader(params["context"])
         return params
 
     def __init__(self, *args, **kwargs) -> None:
