@@ -55,7 +55,8 @@ def remembered(write: Callable[[FeedEntry, str], str]) -> Callable[[FeedEntry, s
     characters of body; finding it, a few. Each remembered item holds its entry and its
     markup, about twice its body, so an item whose body is longer than
     ``REMEMBERED_BODY_LENGTH`` is written every time: a process then holds at most
-    about 25 MB of them per format, where a wire file may be 5 MB.
+    about 25 million characters of them per format (25 MB of ASCII text), where a
+    wire file may be 5 MB.
     """
     memo = lru_cache(maxsize=settings.NEWSROOM_FEED_ITEMS_REMEMBERED)(
         lambda entry, site_url, _script_prefix: write(entry, site_url)
