@@ -47,7 +47,7 @@ from .filters import (
 )
 from .links import absolute_url
 from .lookup import source_by_slug, tag_by_slug, tag_ids_by_slugs
-from .models import NEWEST_FIRST, Article, ArticleTally, Source
+from .models import NEWEST_FIRST, Article, Source
 from .pagination import MAX_PER_PAGE, page_size, paginate, paginate_uncounted
 from .search.backends import rank_window
 from .search.query import parse_query
@@ -166,7 +166,7 @@ def prepared_listing(filterset: ArticleFilter, filters: dict) -> CardList | None
         if not tag_ids:
             return None
         if filterset.tags_on_many:  # paged without a count: the tallies choose the reading
-            order["tag_rows"] = filterset.tallies[ArticleTally.Scope.TAG]
+            order["tag_rows"] = filterset.tag_rows
         return TAGGED.cards(tag_ids, **order)
     if names == {"source", "tag"}:
         source, slugs = cleaned["source"], list(filters["tag"])

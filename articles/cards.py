@@ -262,7 +262,8 @@ class Listing:
         """Rows ``[first:stop]`` of :func:`card_values` for these values, newest first
         or ``oldest_first``; ``counted``, with the listing's count as one more column.
         The slice's query is prepared unless ``prepare`` is false or enough are, and
-        kept once it has found rows."""
+        kept if it is the first page's or has found rows: a page number past the end
+        (a crawler's guess) takes no place among them."""
         # LIMIT and OFFSET are part of the SQL, so each slice is a query of its own.
         slices, shape = self._slices[oldest_first], (first, stop, counted)
         query = slices.get(shape)
@@ -272,7 +273,7 @@ class Listing:
             return list(self._page_query(*shape, oldest_first, **values))
         query = PreparedQuery(partial(self._page_query, *shape, oldest_first))
         rows = query.rows(**values)
-        if rows:  # a page past the end (a crawler's guess) takes no place among them
+        if rows or first == 0:
             slices[shape] = query
         return rows
 

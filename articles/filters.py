@@ -571,7 +571,7 @@ class ArticleFilter(django_filters.FilterSet):
         listing does, so a page number costs no more than it did. A source narrower
         than the tags is counted over its own articles, as before."""
         tags = self.form.cleaned_data.get("tag") or []
-        if len(tags) < 2 or self.tallies[ArticleTally.Scope.TAG] <= COUNTED_TAG_ROWS:
+        if len(tags) < 2 or self.tag_rows <= COUNTED_TAG_ROWS:
             return False
         # A source read from its own end is counted so, its articles each tested once.
         source = self.form.cleaned_data.get("source")
@@ -616,10 +616,9 @@ class ArticleFilter(django_filters.FilterSet):
         return tally_sizes(source.pk if source else None, self.form.cleaned_data.get("tag") or [])
 
     @property
-    def tag_sizes(self) -> tuple[int, int]:
-        """The rows tagging articles with the tags, and all the articles, live or not
-        (their tallies): what ``cards.latest_first_is_cheaper`` weighs."""
-        return self.tallies[ArticleTally.Scope.TAG], self.tallies[ArticleTally.Scope.ALL]
+    def tag_rows(self) -> int:
+        """How many rows tag articles with the tags, live or not (their tallies)."""
+        return self.tallies[ArticleTally.Scope.TAG]
 
     def _tags_from_the_articles(self, tag_slugs: list[str]) -> bool:
         """Whether the tags are tested per article (see ``filter_tags``), by the tallies
@@ -637,7 +636,8 @@ class ArticleFilter(django_filters.FilterSet):
         except Http404:
             return False  # the view answers 404 for that page
         stop = number * page_size(self.form.cleaned_data.get("per_page"))
-        return cards.latest_first_is_cheaper(stop, *self.tag_sizes)
+        articles = self.tallies[ArticleTally.Scope.ALL]
+        return cards.latest_first_is_cheaper(stop, self.tag_rows, articles)
 
     def filter_after(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
         return queryset.filter(publish_at__gte=start_of_day(value))

@@ -240,9 +240,12 @@ def test_slices_are_newest_first_and_any_slice_can_be_read_once_the_prepared_are
 
 def test_a_page_past_the_end_takes_no_place_among_the_prepared_slices():
     """Crawlers ask for page numbers far past the end: their slices are not kept, so
-    they never crowd out the pages readers ask for."""
-    make_article(title="Only one")
+    they never crowd out the pages readers ask for. The first page's is kept even
+    when it is empty, as every listing with nothing in it reads it."""
     latest = cards.Listing(cards.latest)
+    assert titles(latest.cards(), 0, 2) == []
+    assert list(latest._slices[False]) == [(0, 2, False)]
+    make_article(title="Only one")
     card_list = latest.cards()
     assert titles(card_list, 0, 2) == ["Only one"]
     assert titles(card_list, 1960, 1980) == []

@@ -650,7 +650,7 @@ def test_a_source_and_tags_read_their_tallies_once(client):
 @pytest.mark.parametrize("popular", [True, False])
 def test_several_tags_on_very_many_articles_are_listed_without_a_count(client, popular):
     """Past ``COUNTED_TAG_ROWS`` rows, several tags are paged without a count, every page
-    listed, each article once; the tallies choose which end the pages are read from."""
+    listed, each article once, whichever way the tags' pages are read."""
     for day in range(1, 9):
         tags = ["birds", "fish"] if popular or day in (2, 7) else ["other"]
         make_article(title=f"Day {day}", tags=tags, publish_at=at(2024, 1, day))

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from taggit.models import Tag, TaggedItem
 
+from articles.archive_counts import day_number
 from articles.ingest.runner import import_wire, wire_files
 from articles.models import Article, ArticleTally
 from tests.factories import make_article, make_source
@@ -49,11 +50,6 @@ def counted_tallies() -> dict[tuple[int, int], int]:
         day = (DAY, day_number(publish_at))
         counted[day] = counted.get(day, 0) + 1
     return {key: articles for key, articles in counted.items() if articles}
-
-
-def day_number(moment: dt.datetime) -> int:
-    """A day's tally subject: its UTC date as YYYYMMDD."""
-    return int(moment.astimezone(dt.UTC).strftime("%Y%m%d"))
 
 
 def assert_exact() -> None:
