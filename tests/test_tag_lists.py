@@ -15,6 +15,7 @@ from taggit.models import Tag, TaggedItem
 
 from articles.ingest.runner import import_wire, wire_files
 from articles.models import Article, ArticleTagList
+from tests.concurrently import needs_concurrent_writers, run_concurrently
 from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
@@ -168,41 +169,22 @@ def test_two_transactions_tagging_one_article_at_once_both_stay_listed(tagged_be
     committed: neither tag is lost, whether the article had a list before or not. (A
     tagging also locks the tally of all articles first, migration 0009, which orders
     the two as well; the lists do not count on it.)"""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database with concurrent writers (PostgreSQL)")
+    needs_concurrent_writers()
     article = make_article(tags=tagged_before)
-    Tag.objects.get_or_create(name="energy", slug="energy")
-    Tag.objects.get_or_create(name="markets", slug="markets")
     first_tagged = threading.Event()
-    errors = []
 
     def tag_first() -> None:
-        try:
-            with transaction.atomic():
-                article.tags.add("energy")
-                first_tagged.set()
-                threading.Event().wait(0.5)  # the second transaction tags meanwhile
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            article.tags.add("energy")
+            first_tagged.set()
+            threading.Event().wait(0.5)  # the second transaction tags meanwhile
 
     def tag_second() -> None:
-        try:
-            first_tagged.wait(5)
-            with transaction.atomic():
-                article.tags.add("markets")
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        first_tagged.wait(5)
+        with transaction.atomic():
+            article.tags.add("markets")
 
-    threads = [threading.Thread(target=tag_first), threading.Thread(target=tag_second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    assert run_concurrently(tag_first, tag_second) == []
     assert_exact()
     assert {slug for _id, _name, slug in stored()[article.pk]} == {
         *tagged_before,
@@ -216,47 +198,32 @@ def test_two_transactions_tagging_one_article_at_once_both_stay_listed(tagged_be
 def test_a_tag_renamed_while_an_article_is_tagged_with_it_is_listed_renamed(renamed_first):
     """Tagging locks the tag ``FOR SHARE``: the tagging waits for the rename to commit
     and lists the new name, or the rename waits for the tagging and lists it again."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database with concurrent writers (PostgreSQL)")
+    needs_concurrent_writers()
     make_article(title="Tagged before", tags=["energy"])
     article = make_article(title="Tagged meanwhile")
     energy = Tag.objects.get(slug="energy")
-    started = threading.Event()
-    errors = []
+    first_began = threading.Event()
+
+    def then_wait() -> None:
+        first_began.set()
+        threading.Event().wait(0.5)  # the other transaction starts meanwhile
 
     def rename() -> None:
-        try:
-            if not renamed_first:
-                started.wait(5)
-            with transaction.atomic():
-                Tag.objects.filter(pk=energy.pk).update(name="Power")
-                if renamed_first:
-                    started.set()
-                    threading.Event().wait(0.5)  # the tagging starts meanwhile
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        if not renamed_first:
+            first_began.wait(5)
+        with transaction.atomic():
+            Tag.objects.filter(pk=energy.pk).update(name="Power")
+            if renamed_first:
+                then_wait()
 
     def tag() -> None:
-        try:
-            if renamed_first:
-                started.wait(5)
-            with transaction.atomic():
-                TaggedItem.objects.create(content_object=article, tag=energy)
-                if not renamed_first:
-                    started.set()
-                    threading.Event().wait(0.5)  # the rename starts meanwhile
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        if renamed_first:
+            first_began.wait(5)
+        with transaction.atomic():
+            TaggedItem.objects.create(content_object=article, tag=energy)
+            if not renamed_first:
+                then_wait()
 
-    threads = [threading.Thread(target=rename), threading.Thread(target=tag)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    assert run_concurrently(rename, tag) == []
     assert_exact()
     assert stored()[article.pk] == {(energy.pk, "Power", "energy")}

@@ -16,6 +16,7 @@ from taggit.models import Tag, TaggedItem
 
 from articles.ingest.runner import import_wire, wire_files
 from articles.models import Article, TaggedArticle
+from tests.concurrently import needs_concurrent_writers, run_concurrently
 from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
@@ -171,40 +172,23 @@ def test_the_migration_copies_the_tags_already_there():
 def test_a_tag_added_while_its_article_is_published_copies_the_published_article():
     """The copy reads its article FOR SHARE: the tag waits for the publication to commit
     and copies the article as published, not as the draft it was when the tag began."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database with concurrent writers (PostgreSQL)")
+    needs_concurrent_writers()
     article = make_article(title="Draft", state="draft")
     published = threading.Event()
-    errors = []
 
     def publish() -> None:
-        try:
-            with transaction.atomic():
-                Article.objects.filter(pk=article.pk).update(
-                    status=Article.Status.PUBLISHED, publish_at=timezone.now()
-                )
-                published.set()
-                threading.Event().wait(0.5)  # the tag's transaction starts meanwhile
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            Article.objects.filter(pk=article.pk).update(
+                status=Article.Status.PUBLISHED, publish_at=timezone.now()
+            )
+            published.set()
+            threading.Event().wait(0.5)  # the tag's transaction starts meanwhile
 
     def tag() -> None:
-        try:
-            published.wait(5)
-            with transaction.atomic():
-                article.tags.add("energy")
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        published.wait(5)
+        with transaction.atomic():
+            article.tags.add("energy")
 
-    threads = [threading.Thread(target=publish), threading.Thread(target=tag)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    assert run_concurrently(publish, tag) == []
     assert_exact()
     assert TaggedArticle.objects.get().status == Article.Status.PUBLISHED

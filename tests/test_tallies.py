@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
@@ -17,6 +18,7 @@ from taggit.models import Tag, TaggedItem
 from articles.archive_counts import day_number
 from articles.ingest.runner import import_wire, wire_files
 from articles.models import Article, ArticleTally
+from tests.concurrently import needs_concurrent_writers, run_concurrently
 from tests.factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
@@ -223,34 +225,25 @@ def test_crossing_tag_changes_wait_for_each_other_rather_than_deadlock():
     the first to commit. Without that, each would hold one tag's tally and wait for
     the other's: PostgreSQL would end one transaction with a deadlock error.
     """
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database with concurrent writers (PostgreSQL)")
+    needs_concurrent_writers()
     make_article(title="Holds both tags", tags=["energy", "markets"])
     first, second = make_article(title="First"), make_article(title="Second")
     both_tagged_once = threading.Barrier(2)
-    errors = []
 
-    def editor(article: Article, tags: tuple[str, str]) -> None:
-        try:
+    def editor(article: Article, tags: tuple[str, str]) -> Callable[[], None]:
+        def tag_both() -> None:
             with transaction.atomic():
                 article.tags.add(tags[0])
                 # The other editor, waiting for this one's commit, never comes.
                 with contextlib.suppress(threading.BrokenBarrierError):
                     both_tagged_once.wait(timeout=2)
                 article.tags.add(tags[1])
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
 
-    threads = [
-        threading.Thread(target=editor, args=(first, ("energy", "markets"))),
-        threading.Thread(target=editor, args=(second, ("markets", "energy"))),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+        return tag_both
+
+    errors = run_concurrently(
+        editor(first, ("energy", "markets")), editor(second, ("markets", "energy"))
+    )
     assert errors == []
     assert set(second.tags.names()) == set(first.tags.names()) == {"energy", "markets"}
     assert_exact()
