@@ -106,8 +106,9 @@ def is_draft() -> Q:
 
 
 class UnseenByPlanner(Func):
-    """A moment that PostgreSQL's planner does not look at: ``(SELECT $1)``, whose value
-    it learns only when the statement runs. Elsewhere, the moment itself.
+    """A moment (or another value, of ``output_field``) that PostgreSQL's planner does not
+    look at: ``(SELECT $1)``, whose value it learns only when the statement runs.
+    Elsewhere, the value itself.
 
     See ``not_live_terms``: PostgreSQL plans a prepared statement for each run's values
     while that plan looks cheaper than the one it would keep for all of them. Knowing
@@ -118,8 +119,9 @@ class UnseenByPlanner(Func):
 
     output_field = models.DateTimeField()
 
-    def __init__(self, moment: datetime) -> None:
-        super().__init__(Value(moment, output_field=models.DateTimeField()))
+    def __init__(self, moment, output_field: models.Field | None = None) -> None:
+        output_field = output_field or models.DateTimeField()
+        super().__init__(Value(moment, output_field=output_field), output_field=output_field)
 
     def as_sql(self, compiler, connection, **extra):
         return compiler.compile(self.get_source_expressions()[0])
@@ -484,15 +486,15 @@ class Article(models.Model):
 
 
 class ArticleTally(models.Model):
-    """How many articles there are, whatever their state: in all, per tag, per source and
-    per day of publish time (UTC).
+    """How many articles there are, whatever their state: in all, per tag, per source, and
+    per day and per month of publish time (UTC).
 
-    Kept by the database's own triggers (migrations 0009, 0012 and 0016), so every write
-    path counts:
-    the admin, the importer, bulk and raw SQL. Nothing in Python writes it. The live
-    counts read it and subtract the articles that are not live (``not_live_terms``,
-    a few index ranges): counting every article's index entry took 5 ms at 100,000
-    articles on PostgreSQL. A tag's tally counts the rows tagging articles with it.
+    Kept by the database's own triggers (migrations 0009, 0012, 0016 and 0018), so every
+    write path counts: the admin, the importer, bulk and raw SQL. Nothing in Python
+    writes it. The live counts read it and subtract the articles that are not live
+    (``not_live_terms``, a few index ranges): counting every article's index entry
+    took 5 ms at 100,000 articles on PostgreSQL. A tag's tally counts the rows tagging
+    articles with it.
     """
 
     class Scope(models.IntegerChoices):
@@ -500,10 +502,11 @@ class ArticleTally(models.Model):
         TAG = 1, "the articles with one tag"
         SOURCE = 2, "the articles of one source"
         DAY = 3, "the articles published on one day (UTC)"
+        MONTH = 4, "the articles published in one month (UTC)"
 
     scope = models.PositiveSmallIntegerField(choices=Scope)
     subject = models.BigIntegerField(
-        help_text="The tag's or source's id, the day as YYYYMMDD; 0 for all."
+        help_text="The tag's or source's id, the day as YYYYMMDD, the month as YYYYMM; 0 for all."
     )
     articles = models.BigIntegerField()
 

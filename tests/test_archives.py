@@ -149,21 +149,28 @@ def test_period_counts_match_live_at_every_edge():
     assert sum(expected) > 0 and max(expected) != min(expected)
 
 
+LOCAL_MONTHS = [(2024, month) for month in range(2, 6)]
+LOCAL_YEARS = [(year, 1) for year in range(2023, 2026)]
+
+
 @pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York", "UTC"])
-def test_period_counts_add_the_edges_of_days_a_period_only_partly_covers(zone):
-    """Whole UTC days are counted from the day tallies, the hours of the days a period
-    shares with the next from the articles: a period of local months counts exactly,
-    in a zone half an hour off UTC and across a daylight-saving change."""
+@pytest.mark.parametrize("periods", [LOCAL_MONTHS, LOCAL_YEARS], ids=["months", "years"])
+def test_period_counts_add_the_edges_of_days_a_period_only_partly_covers(zone, periods):
+    """Whole UTC months are counted from the month tallies, the other whole UTC days
+    from the day tallies, the hours of the days a period shares with the next from the
+    articles: a period of local months or years counts exactly, in a zone half an hour
+    off UTC and across a daylight-saving change."""
     local = ZoneInfo(zone)
-    bounds = [dt.datetime(2024, month, 1, tzinfo=local) for month in range(2, 6)]
+    bounds = [dt.datetime(year, month, 1, tzinfo=local) for year, month in periods]
     tick = dt.timedelta(microseconds=1)
     moments = []
     for bound in bounds:
         utc_midnight = bound.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        for edge in (bound, utc_midnight, utc_midnight + dt.timedelta(days=1)):
+        utc_month = utc_midnight.replace(day=1)
+        for edge in (bound, utc_midnight, utc_midnight + dt.timedelta(days=1), utc_month):
             moments += [edge - tick, edge, edge + tick]
-    moments.append(dt.datetime(2024, 3, 15, 12, tzinfo=dt.UTC))
-    now = dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)  # the periods span the past and future
+    moments += [bound + dt.timedelta(days=45) for bound in bounds[:-1]]  # inside a period
+    now = bounds[1].astimezone(dt.UTC) + dt.timedelta(hours=12)  # past and future periods
     for publish_at in moments:
         make_article(publish_at=publish_at)  # live, or scheduled after now
         make_article(publish_at=publish_at, status="draft")

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from taggit.models import Tag, TaggedItem
 
-from articles.archive_counts import day_number
+from articles.archive_counts import day_number, month_number
 from articles.ingest.runner import import_wire, wire_files
 from articles.models import Article, ArticleTally
 from tests.concurrently import needs_concurrent_writers, run_concurrently
@@ -24,7 +24,7 @@ from tests.factories import make_article, make_source
 pytestmark = pytest.mark.django_db
 
 ALL, TAG, SOURCE = ArticleTally.Scope.ALL, ArticleTally.Scope.TAG, ArticleTally.Scope.SOURCE
-DAY = ArticleTally.Scope.DAY
+DAY, MONTH = ArticleTally.Scope.DAY, ArticleTally.Scope.MONTH
 
 
 def stored_tallies() -> dict[tuple[int, int], int]:
@@ -49,8 +49,8 @@ def counted_tallies() -> dict[tuple[int, int], int]:
     per_source = Article.objects.values_list("source_id").annotate(articles=Count("id"))
     counted.update({(SOURCE, source_id): articles for source_id, articles in per_source})
     for publish_at in Article.objects.exclude(publish_at=None).values_list("publish_at", flat=True):
-        day = (DAY, day_number(publish_at))
-        counted[day] = counted.get(day, 0) + 1
+        for period in ((DAY, day_number(publish_at)), (MONTH, month_number(publish_at))):
+            counted[period] = counted.get(period, 0) + 1
     return {key: articles for key, articles in counted.items() if articles}
 
 
@@ -125,6 +125,21 @@ def test_a_publish_time_moved_to_another_day_moves_its_day_tally():
     withdrawn.update(status=Article.Status.PUBLISHED, publish_at=late_evening)
     assert stored_tallies()[DAY, 20240501] == 1
     article.delete()
+    assert_exact()
+
+
+def test_a_publish_time_moved_to_another_month_moves_its_month_tally():
+    last_evening = dt.datetime(2024, 4, 30, 23, 30, tzinfo=dt.UTC)
+    article = make_article(title="Moved", publish_at=last_evening)
+    assert stored_tallies()[MONTH, 202404] == 1
+    article.publish_at = last_evening + dt.timedelta(hours=1)  # into May
+    article.save()
+    assert (MONTH, 202404) not in stored_tallies()
+    assert stored_tallies()[MONTH, 202405] == 1
+    Article.objects.filter(pk=article.pk).update(publish_at=last_evening.replace(day=2))
+    assert stored_tallies()[MONTH, 202404] == 1
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT, publish_at=None)
+    assert (MONTH, 202404) not in stored_tallies()
     assert_exact()
 
 
