@@ -17,7 +17,8 @@ def needs_concurrent_writers() -> None:
 
 def run_concurrently(*writers: Callable[[], None], timeout: float = 30) -> list[Exception]:
     """Run each writer in a thread of its own, which opens its own connection and
-    closes it at the end, and wait for them all; the errors they raised."""
+    closes it at the end, and wait for them all; the errors they raised, and a
+    ``TimeoutError`` for each still running after ``timeout`` seconds."""
     errors: list[Exception] = []
 
     def run(writer: Callable[[], None]) -> None:
@@ -33,4 +34,6 @@ def run_concurrently(*writers: Callable[[], None], timeout: float = 30) -> list[
         thread.start()
     for thread in threads:
         thread.join(timeout)
+        if thread.is_alive():
+            errors.append(TimeoutError(f"a writer still runs after {timeout} s"))
     return errors

@@ -167,7 +167,9 @@ def test_period_counts_add_the_edges_of_days_a_period_only_partly_covers(zone, p
     for bound in bounds:
         utc_midnight = bound.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         utc_month = utc_midnight.replace(day=1)
-        for edge in (bound, utc_midnight, utc_midnight + dt.timedelta(days=1), utc_month):
+        next_utc_month = (utc_month + dt.timedelta(days=32)).replace(day=1)
+        edges = (bound, utc_midnight, utc_midnight + dt.timedelta(days=1), utc_month)
+        for edge in (*edges, next_utc_month):
             moments += [edge - tick, edge, edge + tick]
     moments += [bound + dt.timedelta(days=45) for bound in bounds[:-1]]  # inside a period
     now = bounds[1].astimezone(dt.UTC) + dt.timedelta(hours=12)  # past and future periods

@@ -227,3 +227,33 @@ def test_a_tag_renamed_while_an_article_is_tagged_with_it_is_listed_renamed(rena
     assert run_concurrently(rename, tag) == []
     assert_exact()
     assert stored()[article.pk] == {(energy.pk, "Power", "energy")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_renamed_while_a_batch_tags_with_it_waits_its_turn():
+    """A batch holds one article's list, then tags another with the tag being renamed:
+    the rename waits for the batch (it takes the lock every tagging takes first) rather
+    than holding the tag and waiting for the list, which PostgreSQL ended as a
+    deadlock."""
+    needs_concurrent_writers()
+    first = make_article(title="Tagged with energy", tags=["energy"])
+    second = make_article(title="Tagged later")
+    energy = Tag.objects.get(slug="energy")
+    markets, _created = Tag.objects.get_or_create(name="markets", slug="markets")
+    list_held = threading.Event()
+
+    def batch() -> None:
+        with transaction.atomic():
+            TaggedItem.objects.create(content_object=first, tag=markets)  # holds its list
+            list_held.set()
+            threading.Event().wait(0.5)  # the rename starts meanwhile
+            TaggedItem.objects.create(content_object=second, tag=energy)
+
+    def rename() -> None:
+        list_held.wait(5)
+        with transaction.atomic():
+            Tag.objects.filter(pk=energy.pk).update(name="Power")
+
+    assert run_concurrently(batch, rename) == []
+    assert_exact()
+    assert stored()[second.pk] == {(energy.pk, "Power", "energy")}
