@@ -3,7 +3,6 @@ the database's triggers, the same as the tables after every kind of write."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import pytest
@@ -18,6 +17,7 @@ from articles.ingest.runner import import_wire, wire_files
 from articles.models import Article, TaggedArticle
 from tests.concurrently import needs_concurrent_writers, run_concurrently
 from tests.factories import make_article, make_source
+from tests.tagging_writes import write_tags_every_way
 
 pytestmark = pytest.mark.django_db
 
@@ -43,50 +43,8 @@ def assert_exact() -> None:
 
 
 def test_every_write_path_keeps_the_copies_exact():
-    first = make_article(title="First", tags=["energy", "markets"])
-    second = make_article(title="Second", state="draft", tags=["energy"])
-    make_article(title="Untagged")
-    assert_exact()
-    assert len(stored()) == 3
-
-    source = make_source()
-    bulk = Article.objects.bulk_create(
-        Article(title=f"Bulk {n}", number=900_000 + n, source=source, path=f"/bulk/{n}")
-        for n in range(4)
-    )
-    energy = Tag.objects.get(slug="energy")
-    article_type = ContentType.objects.get_for_model(Article)
-    TaggedItem.objects.bulk_create(
-        TaggedItem(content_type=article_type, object_id=article.pk, tag=energy) for article in bulk
-    )
-    assert_exact()
-
-    first.tags.add("ai")
-    first.tags.remove("markets")
-    second.tags.set(["markets", "ai"])
-    bulk[0].tags.clear()
-    assert_exact()
-
-    # What decides liveness, changed by a save, by a queryset update and by raw SQL.
-    second.status, second.publish_at = Article.Status.PUBLISHED, timezone.now()
-    second.save()
-    Article.objects.filter(pk=first.pk).update(expires_at=timezone.now() + dt.timedelta(days=1))
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE articles_article SET status = 'draft' WHERE id = %s", [bulk[1].pk])
-    assert_exact()
-
-    markets = Tag.objects.get(slug="markets")
-    TaggedItem.objects.filter(object_id=second.pk, tag=markets).update(tag=energy)
-    TaggedItem.objects.filter(object_id=bulk[2].pk).update(object_id=bulk[0].pk)
-    assert_exact()
-
-    first.delete()  # its tagged rows go with it
-    Article.objects.filter(pk=bulk[2].pk).delete()
-    with connection.cursor() as cursor:  # a raw delete takes taggit's rows and the copies
-        cursor.execute("DELETE FROM articles_article WHERE id = %s", [bulk[3].pk])
-    assert_exact()
-    energy.delete()  # its tagged rows go with it
-    assert_exact()
+    write_tags_every_way(assert_exact)
+    assert stored()  # some are left
 
 
 def test_an_article_moved_to_another_source_moves_its_copies():
