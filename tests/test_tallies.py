@@ -262,3 +262,30 @@ def test_crossing_tag_changes_wait_for_each_other_rather_than_deadlock():
     assert errors == []
     assert set(second.tags.names()) == set(first.tags.names()) == {"energy", "markets"}
     assert_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edited_article_tagged_meanwhile_waits_rather_than_deadlocks():
+    """An editor's save updates the article, then its tags; meanwhile a batch tags the
+    same article. The update first locks the tally of all articles, as every tagging
+    does: without it, the save held the article and waited for the tally, and the
+    batch held the tally and waited for the article, and PostgreSQL ended one."""
+    needs_concurrent_writers()
+    article = make_article(title="Edited", tags=["energy"])
+    updated = threading.Event()
+
+    def edit() -> None:
+        with transaction.atomic():
+            Article.objects.filter(pk=article.pk).update(title="Edited again")
+            updated.set()
+            threading.Event().wait(0.5)  # the batch tags the article meanwhile
+            article.tags.add("markets")
+
+    def tag() -> None:
+        updated.wait(5)
+        with transaction.atomic():
+            article.tags.add("ai")
+
+    assert run_concurrently(edit, tag) == []
+    assert set(article.tags.names()) == {"energy", "markets", "ai"}
+    assert_exact()
