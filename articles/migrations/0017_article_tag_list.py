@@ -196,22 +196,25 @@ POSTGRESQL_FORWARD = [
         )
     ),
 ]
-# Before a rename, the lock every tagging takes first: one lock order.
-POSTGRESQL_FORWARD += [
-    """
-    CREATE FUNCTION articles_tag_lists_rename_order() RETURNS trigger LANGUAGE plpgsql AS $$
+# The lock every tally writer takes first (migration 0009), for a statement trigger
+# to take before its statement locks any row: one lock order. Renames take it here;
+# migration 0019 has article updates and deletes take it too.
+LOCK_THE_TALLY_FIRST = """
+    CREATE FUNCTION articles_lock_the_tally_first() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         PERFORM FROM articles_articletally WHERE scope = 0 AND subject = 0 FOR UPDATE;
         RETURN NULL;
     END
     $$
-    """,
+"""
+POSTGRESQL_FORWARD += [
+    LOCK_THE_TALLY_FIRST,
     "CREATE TRIGGER tag_list_tag_rename_order BEFORE UPDATE ON taggit_tag"
-    " FOR EACH STATEMENT EXECUTE FUNCTION articles_tag_lists_rename_order()",
+    " FOR EACH STATEMENT EXECUTE FUNCTION articles_lock_the_tally_first()",
 ]
 POSTGRESQL_BACKWARD = [
     "DROP TRIGGER IF EXISTS tag_list_tag_rename_order ON taggit_tag",
-    "DROP FUNCTION IF EXISTS articles_tag_lists_rename_order()",
+    "DROP FUNCTION IF EXISTS articles_lock_the_tally_first()",
     "DROP TRIGGER IF EXISTS tag_list_tagging_insert ON taggit_taggeditem",
     "DROP TRIGGER IF EXISTS tag_list_tagging_delete ON taggit_taggeditem",
     "DROP TRIGGER IF EXISTS tag_list_tagging_update ON taggit_taggeditem",

@@ -17,22 +17,12 @@ import batch holds it for its batch). SQLite has one writer at a time, and no tr
 
 from django.db import migrations
 
+# The function migration 0017 made for a tag's rename, which takes the same lock.
 POSTGRESQL_FORWARD = [
-    """
-    CREATE FUNCTION articles_lock_the_tally_first() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM FROM articles_articletally WHERE scope = 0 AND subject = 0 FOR UPDATE;
-        RETURN NULL;
-    END
-    $$
-    """,
     "CREATE TRIGGER article_write_lock_order BEFORE UPDATE OR DELETE ON articles_article"
     " FOR EACH STATEMENT EXECUTE FUNCTION articles_lock_the_tally_first()",
 ]
-POSTGRESQL_BACKWARD = [
-    "DROP TRIGGER IF EXISTS article_write_lock_order ON articles_article",
-    "DROP FUNCTION IF EXISTS articles_lock_the_tally_first()",
-]
+POSTGRESQL_BACKWARD = ["DROP TRIGGER IF EXISTS article_write_lock_order ON articles_article"]
 
 
 def _run(schema_editor, statements):
