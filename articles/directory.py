@@ -33,6 +33,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .cards import not_live_ids
+from .kept import KeptUntilChange
 from .models import Article, ArticleTally, Source
 from .prepared import PreparedQuery
 from .tagging import by_tag_name, tagged_items
@@ -103,12 +104,7 @@ def _source_rows(now: dt.datetime) -> QuerySet:
 _SOURCE_ROWS = PreparedQuery(_source_rows)
 
 
-def live_source_counts(now: dt.datetime) -> list[tuple[int, str, str, str, int]]:
-    """(id, name, slug, homepage, live articles) of every source with a live article
-    at ``now``, by name: its tally minus its articles that are not live. What the
-    source directory lists, the /articles/ filter offers and the sitemap index counts
-    (its section lists each source by its newest live article, which agrees while the
-    tallies do: the database's triggers keep them)."""
+def _read_live_source_counts(now: dt.datetime) -> tuple[tuple[int, str, str, str, int], ...]:
     sources, not_live = [], Counter()
     for kind, pk, name, slug, homepage, number in _SOURCE_ROWS.rows(now=now):
         if kind == _SourceRow.SOURCE:
@@ -116,7 +112,20 @@ def live_source_counts(now: dt.datetime) -> list[tuple[int, str, str, str, int]]
         else:
             not_live[pk] += number
     counted = ((*source[:4], source[4] - not_live[source[0]]) for source in sources)
-    return [row for row in counted if row[-1] > 0]
+    return tuple(row for row in counted if row[-1] > 0)
+
+
+_LIVE_SOURCE_COUNTS = KeptUntilChange(_read_live_source_counts)
+
+
+def live_source_counts(now: dt.datetime) -> tuple[tuple[int, str, str, str, int], ...]:
+    """(id, name, slug, homepage, live articles) of every source with a live article
+    at ``now``, by name: its tally minus its articles that are not live. What the
+    source directory lists, the /articles/ filter offers and the sitemap index counts
+    (its section lists each source by its newest live article, which agrees while the
+    tallies do: the database's triggers keep them). Every /articles/ page asks for it,
+    so it is kept until a write or the next publish or expiry time (kept.py)."""
+    return _LIVE_SOURCE_COUNTS(now)
 
 
 def tag_directory() -> list[Entry]:

@@ -41,15 +41,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
-from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
 from redis.exceptions import RedisError
 
-from .models import Article
-from .prepared import PreparedQuery
+from .transitions import NEVER, next_transition
 
 logger = logging.getLogger(__name__)
 # A cache that fails is a miss: the page is rendered from the database and not stored.
@@ -63,7 +61,6 @@ SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/")
 # stored only when it is asked for again within a page's lifetime. A flood of one-off
 # queries then leaves small markers in the cache, not pages.
 ASKED_TWICE_PREFIXES = ("/search/",)
-NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def watched_generation():
@@ -102,30 +99,6 @@ def current_generation() -> str:
         if not added:
             generation = cache.get(GENERATION_KEY, generation)
     return generation
-
-
-def _next_transitions(now: dt.datetime) -> QuerySet:
-    next_publish = Article.objects.scheduled(now).order_by("publish_at")
-    next_expiry = Article.objects.filter(status=Article.Status.PUBLISHED, expires_at__gt=now)
-    return Article.objects.annotate(
-        next_publish=Subquery(next_publish.values("publish_at")[:1]),
-        next_expiry=Subquery(next_expiry.order_by("expires_at").values("expires_at")[:1]),
-    ).values_list("next_publish", "next_expiry")[:1]
-
-
-# Asked on every request that may be stored or given a max-age when the answer cannot
-# be remembered (no shared cache): prepared, since compiling it cost 15x running it.
-_NEXT_TRANSITIONS = PreparedQuery(_next_transitions)
-
-
-def next_transition(now: dt.datetime) -> dt.datetime:
-    """The earliest future moment at which an article goes live or expires.
-
-    One query of two scalar subqueries, each an ordered seek on an index
-    (article_live_idx, article_expiry_idx), whatever the table size.
-    """
-    rows = _NEXT_TRANSITIONS.rows(now=now)
-    return min((moment for moment in (rows[0] if rows else ()) if moment), default=NEVER)
 
 
 # The transition of one generation, remembered in this process: it holds from the

@@ -147,6 +147,11 @@ if _postgres:
     # Django's backend, checking a kept connection without a round trip per request
     # (newsroom/db/postgresql).
     DATABASES["default"]["ENGINE"] = "newsroom.db.postgresql"
+# Kept connections listen for PostgreSQL's notifications of committed writes, so lists
+# read from the live articles are kept in the process until one (articles/kept.py).
+# A pooler in transaction mode delivers no notifications: behind one, set it false.
+if _postgres:
+    DATABASES["default"]["CONTENT_NOTIFICATIONS"] = env_bool("DATABASE_NOTIFICATIONS", default=True)
 if _postgres and env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5

@@ -79,11 +79,11 @@ def test_the_sources_shown_are_those_with_a_live_article_at_every_moment(site):
 
     def counted_one_by_one(moment):
         live = Article.objects.live(moment)
-        return [
+        return tuple(
             (source.pk, source.name, source.slug, source.homepage, n)
             for source in Source.objects.order_by("name")
             if (n := live.filter(source=source).count())
-        ]
+        )
 
     for moment in (now, now + dt.timedelta(hours=1, minutes=1), now + dt.timedelta(hours=3)):
         assert live_source_counts(moment) == counted_one_by_one(moment)

@@ -36,6 +36,10 @@ year of the archive has over 50 parameters. So the limits are raised. They are p
 internals: a test checks that the article page's query is converted once, so an upgrade
 that moves them fails there.
 
+A kept connection listens for PostgreSQL's notifications of committed writes to the
+public content (changes.py), so values read from it can be kept in the process until
+something is written (:meth:`DatabaseWrapper.content_version`).
+
 Times (``timestamptz``) in UTC are read by :class:`UtcIsoLoader`, with Python's own
 ISO parser in C, where Django's loader goes through psycopg's parser in Python.
 """
@@ -52,6 +56,8 @@ from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg import _queries as psycopg_queries
 from psycopg.adapt import AdaptersMap
+
+from .changes import ChangeWatch
 
 # No middlebox forgets a connection this soon: they keep idle ones for minutes.
 QUIET_CHECK_SECONDS = 10.0
@@ -118,10 +124,36 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._checked_at = -math.inf
+        self._changes: ChangeWatch | None = None
 
     def connect(self) -> None:
         super().connect()
         self._checked_at = time.monotonic()  # a new connection has just answered
+
+    def init_connection_state(self) -> None:
+        super().init_connection_state()
+        # Only a connection kept open has anything to keep values for.
+        listens = self.settings_dict.get("CONTENT_NOTIFICATIONS", False)
+        kept = self.settings_dict["CONN_MAX_AGE"] != 0
+        self._changes = ChangeWatch(self.connection) if listens and kept else None
+
+    def content_version(self) -> object | None:
+        """An object that stays the same for as long as nothing is written to the
+        articles, sources, tags or taggings (by any session, once it commits), or None
+        when this connection cannot tell: it does not listen (settings.py), or it is
+        in a transaction, whose own writes are told of only when it commits."""
+        if self.in_atomic_block or not self.settings_dict.get("CONTENT_NOTIFICATIONS"):
+            return None
+        if self.connection is None:
+            self.ensure_connection()
+        changes = self._changes
+        if changes is None:
+            return None
+        try:
+            changes.read_pending(self.connection, self._server_has_spoken)
+        except self.Database.Error:
+            return None  # the connection has gone: the next query's health check sees to it
+        return changes.version
 
     def close_if_health_check_failed(self) -> None:
         checking = self.health_check_enabled and not self.health_check_done

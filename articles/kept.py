@@ -1,0 +1,68 @@
+"""Values read from the live articles, kept in the process until they may change.
+
+Some of what public pages show changes far less often than it is read: which sources
+have a live article is asked by every /articles/ page, and changes when an editor
+publishes or unpublishes, an import runs, or a publish or expiry time passes. A
+:class:`KeptUntilChange` reads its value once and keeps it until one of those:
+
+- a committed write to the articles, sources, tags or taggings, which PostgreSQL
+  reports to each kept connection (``content_version``, newsroom/db/postgresql);
+- the next publish or expiry time after it was read (transitions.py).
+
+So a kept value is never older than the database's last committed write that
+PostgreSQL has delivered word of, and never outlives the moment an article goes live
+or expires. Where the database cannot say when it is written to, the value is read
+every time: on SQLite (whose reads cost less than a round trip does), and on
+PostgreSQL inside a transaction (whose own writes are told of only when it commits)
+or without notifications (``DATABASE_NOTIFICATIONS``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Generic, NamedTuple, TypeVar
+
+from django.db import connections
+
+from .transitions import next_transition
+
+T = TypeVar("T")
+
+
+class _Kept(NamedTuple):
+    version: object
+    since: dt.datetime
+    until: dt.datetime
+    value: object
+
+
+def content_version(using: str = "default") -> object | None:
+    """What ``newsroom.db.postgresql``'s ``content_version`` says, or None for a backend
+    that cannot tell of writes."""
+    version = getattr(connections[using], "content_version", None)
+    return version() if version is not None else None
+
+
+class KeptUntilChange(Generic[T]):
+    """``read(now)``, kept until a write or the next transition (see the module).
+
+    The value is shared by the callers of the process: it must not be changed in
+    place (a tuple of tuples, say)."""
+
+    def __init__(self, read: Callable[[dt.datetime], T]) -> None:
+        self._read = read
+        self._kept: _Kept | None = None
+
+    def __call__(self, now: dt.datetime) -> T:
+        # Taken before reading: a write heard of while reading makes a new version, and
+        # the value kept under this one is read again next time.
+        version = content_version()
+        if version is None:
+            return self._read(now)
+        kept = self._kept
+        if kept is not None and kept.version is version and kept.since <= now < kept.until:
+            return kept.value
+        value = self._read(now)
+        self._kept = _Kept(version, now, next_transition(now), value)
+        return value
