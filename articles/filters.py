@@ -27,6 +27,7 @@ from taggit.models import Tag
 
 from . import cards
 from .directory import live_source_counts
+from .kept import KeptUntilWrite
 from .models import NEWEST_FIRST, OLDEST_FIRST, Article, ArticleTally, Source
 from .pagination import MAX_PER_PAGE, page_number, page_size
 from .prepared import PreparedQuery
@@ -94,15 +95,23 @@ class TallySizes(dict):
 
 def tally_sizes(source_id: int | None, tag_slugs: list[str]) -> TallySizes:
     """The tallies of all articles, of the source (0 without one) and of the tags'
-    rows, by ``ArticleTally.Scope``, and the tags' ids."""
+    rows, by ``ArticleTally.Scope``, and the tags' ids. Kept until a write (kept.py):
+    the tallies count articles live or not, so the clock does not change them."""
+    return _TALLY_SIZES(source_id or 0, tuple(tag_slugs))
+
+
+def _read_tally_sizes(source_id: int, tag_slugs: tuple[str, ...]) -> TallySizes:
     size = TallySizes.fromkeys(ArticleTally.Scope, 0)
-    rows = _TALLIES.rows(source_id=source_id or 0, tag_slugs=list(tag_slugs))
+    rows = _TALLIES.rows(source_id=source_id, tag_slugs=list(tag_slugs))
     for scope, _subject, articles in rows:
         size[scope] += articles
     size.tag_ids = tuple(
         sorted(subject for scope, subject, _ in rows if scope == ArticleTally.Scope.TAG)
     )
     return size
+
+
+_TALLY_SIZES = KeptUntilWrite(_read_tally_sizes)
 
 
 def source_is_narrower(size: dict[int, int]) -> bool:

@@ -66,3 +66,31 @@ class KeptUntilChange(Generic[T]):
         value = self._read(now)
         self._kept = _Kept(version, now, next_transition(now), value)
         return value
+
+
+class KeptUntilWrite(Generic[T]):
+    """``read(*key)`` for each key, kept until a write: for what the clock does not
+    change (counts of articles live or not, a tag's id). At most ``size`` keys are
+    kept; when more come, all are forgotten, so a flood of new keys cannot grow it.
+    Values are shared, as :class:`KeptUntilChange`'s are."""
+
+    def __init__(self, read: Callable[..., T], size: int = 256) -> None:
+        self._read = read
+        self._size = size
+        self._version: object | None = None
+        self._values: dict[tuple, T] = {}
+
+    def __call__(self, *key) -> T:
+        version = content_version()
+        if version is None:
+            return self._read(*key)
+        if self._version is not version:
+            self._version, self._values = version, {}
+        values = self._values  # this version's, whatever is heard while reading
+        if key in values:
+            return values[key]
+        value = self._read(*key)
+        if len(values) >= self._size:
+            values.clear()
+        values[key] = value
+        return value

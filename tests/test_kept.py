@@ -1,5 +1,6 @@
-"""Lists kept in the process until they may change (articles/kept.py): the sources with
-a live article, which every /articles/ page offers.
+"""Values kept in the process until they may change (articles/kept.py): the sources
+with a live article, which every /articles/ page offers, and the tallies a filtered
+listing is planned by.
 
 On PostgreSQL a kept list is read again after any committed write, whoever makes it,
 and once the next publish or expiry time passes; never within a transaction. On
@@ -18,7 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.directory import live_source_counts
-from articles.models import Article, Source
+from articles.filters import tally_sizes
+from articles.kept import KeptUntilWrite
+from articles.models import Article, ArticleTally, Source
 from tests.factories import make_article, make_source
 
 postgresql_only = pytest.mark.skipif(
@@ -140,3 +143,28 @@ def test_without_notifications_the_list_is_read_every_time(site, settings):
         assert queries_of(lambda: source_names(now)) == (["Acme Wire"], 1)
     finally:
         connection.settings_dict["CONTENT_NOTIFICATIONS"] = connection.vendor == "postgresql"
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_tallies_are_read_once_until_a_tagging(site):
+    article = make_article(source=site, tags=["energy"])
+    sizes, queries = queries_of(lambda: tally_sizes(None, ["energy", "crypto"]))
+    assert (sizes[ArticleTally.Scope.TAG], sizes[ArticleTally.Scope.ALL], queries) == (1, 2, 1)
+    assert queries_of(lambda: tally_sizes(None, ["energy", "crypto"]))[1] == 0
+
+    article.tags.add("crypto")
+    sizes = tally_sizes(None, ["energy", "crypto"])
+    assert sizes[ArticleTally.Scope.TAG] == 2
+    assert len(sizes.tag_ids) == 2
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_keys_is_forgotten_not_kept():
+    reads = []
+    doubled = KeptUntilWrite(lambda number: reads.append(number) or 2 * number, size=2)
+    assert [doubled(1), doubled(2), doubled(1)] == [2, 4, 2]
+    assert reads == [1, 2]
+    assert [doubled(3), doubled(1)] == [6, 2]  # the third key made room by forgetting all
+    assert reads == [1, 2, 3, 1]
