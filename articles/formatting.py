@@ -29,21 +29,25 @@ def iso_time(moment: dt.datetime) -> str:
     return site_time(moment).isoformat()
 
 
-def long_time(moment: dt.datetime) -> str:
+# Each function that prints a month name takes ``months``, ``month_names()`` looked up
+# once by the caller (a page's context holds them: ``MONTHS``); without, it looks them up.
+
+
+def long_time(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:
     """``moment`` as ``date:"j F Y, H:i T"`` shows it (4 January 2024, 22:07 EST)."""
     local = site_time(moment)
-    return f"{human_time(local)} {local.tzname()}"
+    return f"{human_time(local, months)} {local.tzname()}"
 
 
-def long_date(moment: dt.datetime) -> str:
+def long_date(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:
     """``moment``'s day as ``date:"j F Y"`` shows it (4 January 2024)."""
     local = site_time(moment)
-    return f"{local.day} {month_names()[local.month]} {local.year:04d}"
+    return f"{local.day} {(months or month_names())[local.month]} {local.year:04d}"
 
 
-def month_name(moment: dt.datetime) -> str:
+def month_name(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:
     """``moment``'s month as ``date:"F"`` shows it (January)."""
-    return month_names()[site_time(moment).month]
+    return (months or month_names())[site_time(moment).month]
 
 
 def year_month(moment: dt.datetime) -> tuple[int, int]:
@@ -52,22 +56,22 @@ def year_month(moment: dt.datetime) -> tuple[int, int]:
     return local.year, local.month
 
 
-def month_and_year(moment: dt.datetime) -> str:
+def month_and_year(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:
     """``moment``'s month as ``date:"F Y"`` shows it (January 2024)."""
     local = site_time(moment)
-    return f"{month_names()[local.month]} {local.year:04d}"
+    return f"{(months or month_names())[local.month]} {local.year:04d}"
 
 
 def human_time(moment: dt.datetime, months: tuple[str, ...] | None = None) -> str:
-    """``moment`` (already local) as ``date:"j F Y, H:i"`` shows it; ``months`` are
-    ``month_names()``, for a caller that writes many."""
+    """``moment`` (already local) as ``date:"j F Y, H:i"`` shows it."""
     months = months or month_names()
     day = f"{moment.day} {months[moment.month]} {moment.year:04d}"
     return f"{day}, {moment.hour:02d}:{moment.minute:02d}"
 
 
 def month_names() -> tuple[str, ...]:
-    """The month names in the active language, January at index 1."""
+    """The month names in the active language, January at index 1. Asking for the
+    active language is a context-local lookup of 3 µs: a page asks once."""
     return _month_names(translation.get_language())
 
 

@@ -56,15 +56,31 @@ class ArticleTags(Coalesce):
         super().__init__(F("listed_tags__tags"), Value("[]"), output_field=TextField())
 
 
-def tags_from_json(text: str) -> list[tuple[int, str, str]]:
+# Parsed and sorted tag lists, by their JSON text: the same lists recur on page after
+# page, and parsing and sorting them was a tenth of a listing's Python time. A text
+# always gives the same tags, so one kept is never stale; past the limit all are let go.
+MAX_KEPT_TAG_LISTS = 8192
+_tags_of_text: dict[str, tuple[tuple[int, str, str], ...]] = {}
+
+
+def tags_from_json(text: str) -> tuple[tuple[int, str, str], ...]:
     """(id, name, slug) of each tag in :class:`ArticleTags`'s JSON, by name."""
-    return _by_name(json.loads(text))
+    return tags_from_json_texts([text])[0]
 
 
-def tags_from_json_texts(texts: Sequence[str]) -> list[list[tuple[int, str, str]]]:
-    """:func:`tags_from_json` of each of ``texts`` (a listing's rows), parsed as one JSON
-    document: a ``json.loads`` per row cost a listing page more than the parsing."""
-    return [_by_name(tags) for tags in json.loads(f"[{','.join(texts)}]")]
+def tags_from_json_texts(texts: Sequence[str]) -> list[tuple[tuple[int, str, str], ...]]:
+    """:func:`tags_from_json` of each of ``texts`` (a listing's rows). Those not met
+    before are parsed as one JSON document: a ``json.loads`` per row cost a listing
+    page more than the parsing."""
+    found = {text: _tags_of_text.get(text) for text in texts}
+    new = [text for text, tags in found.items() if tags is None]
+    if new:
+        for text, tags in zip(new, json.loads(f"[{','.join(new)}]"), strict=True):
+            found[text] = tuple(_by_name(tags))
+        if len(_tags_of_text) + len(new) > MAX_KEPT_TAG_LISTS:
+            _tags_of_text.clear()
+        _tags_of_text.update((text, found[text]) for text in new)
+    return [found[text] for text in texts]
 
 
 def _by_name(tags: list[list]) -> list[tuple[int, str, str]]:

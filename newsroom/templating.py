@@ -14,6 +14,7 @@ forms carry ``__html__``, which Jinja2 honours.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +54,17 @@ def static_url(path: str) -> str:
     return static(path)
 
 
+def _with_months(print_moment: Callable[..., str]) -> Callable[..., str]:
+    """A filter printing a moment with the month names of the page's context
+    (``MONTHS``, from the ``site`` context processor), looked up once a page."""
+
+    @jinja2.pass_context
+    def filter_(context: jinja2.runtime.Context, moment: dt.datetime) -> str:
+        return print_moment(moment, context.get("MONTHS"))
+
+    return filter_
+
+
 def environment(**options: Any) -> jinja2.Environment:
     env = jinja2.Environment(**{**options, "undefined": jinja2.StrictUndefined})
     env.globals.update(
@@ -71,10 +83,10 @@ def environment(**options: Any) -> jinja2.Environment:
         date=date,
         pluralize=defaultfilters.pluralize,
         iso_time=formatting.iso_time,
-        long_time=formatting.long_time,
-        long_date=formatting.long_date,
-        month_name=formatting.month_name,
-        month_and_year=formatting.month_and_year,
+        long_time=_with_months(formatting.long_time),
+        long_date=_with_months(formatting.long_date),
+        month_name=_with_months(formatting.month_name),
+        month_and_year=_with_months(formatting.month_and_year),
         tag_path=lambda tag: links.tag_path(tag.slug),
         source_path=lambda source: links.source_path(source.slug),
         qr_path=links.qr_path,

@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from taggit.models import Tag, TaggedItem
 
 from articles.models import Article
-from articles.tagging import ArticleTags, tags_from_json
+from articles.tagging import ArticleTags, tags_from_json, tags_from_json_texts
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -65,4 +65,14 @@ def test_article_tags_read_in_the_articles_query_are_its_own_in_name_order():
         "abc",
         "zürich",
     }
-    assert tags_from_json(tags["Untagged"]) == []
+    assert tags_from_json(tags["Untagged"]) == ()
+
+
+def test_a_tag_list_met_again_reads_the_same_tags():
+    """Parsed lists are kept by their text: a page of repeats gives each its own tags."""
+    energy = '[[2, "energy", "energy"], [1, "Élan", "elan"]]'
+    single = '[[3, "crypto", "crypto"]]'
+    first = tags_from_json_texts([energy, single, "[]"])
+    again = tags_from_json_texts([single, energy, energy, "[]"])
+    assert first == [((2, "energy", "energy"), (1, "Élan", "elan")), ((3, "crypto", "crypto"),), ()]
+    assert again == [first[1], first[0], first[0], ()]

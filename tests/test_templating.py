@@ -41,3 +41,17 @@ def test_public_pages_render_with_jinja_and_the_admin_with_django(client, admin_
     admin = admin_client.get("/admin/")
     assert admin.status_code == 200
     assert "admin/index.html" in [template.name for template in admin.templates]
+
+
+def test_dates_print_with_the_pages_month_names_or_look_them_up(jinja, rf):
+    """A page's context holds the month names (the ``site`` context processor), so its
+    dates do not each ask for the active language; a render without them asks."""
+    moment = dt.datetime(2024, 1, 4, 12, tzinfo=dt.UTC)
+    template = jinja.from_string("{{ moment|long_date }} | {{ moment|month_and_year }}")
+    assert template.render({"moment": moment}) == "4 January 2024 | January 2024"
+    shouting = ("", *(name.upper() for name in ("January", "February", "March") * 4))
+    assert (
+        template.render({"moment": moment, "MONTHS": shouting}) == "4 JANUARY 2024 | JANUARY 2024"
+    )
+    page = template.render({"moment": moment}, request=rf.get("/"))
+    assert page == "4 January 2024 | January 2024"
