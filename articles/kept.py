@@ -5,16 +5,18 @@ have a live article is asked by every /articles/ page, and changes when an edito
 publishes or unpublishes, an import runs, or a publish or expiry time passes. A
 :class:`KeptUntilChange` reads its value once and keeps it until one of those:
 
-- a committed write to the articles, sources, tags or taggings, which PostgreSQL
-  reports to each kept connection (``content_version``, newsroom/db/postgresql);
+- a committed write, which the connection's ``content_version`` tells of without a
+  round trip: PostgreSQL notifies each kept connection of writes to the articles,
+  sources, tags or taggings (newsroom/db/postgresql); SQLite counts every write to
+  the database file (newsroom/db/sqlite3);
 - the next publish or expiry time after it was read (transitions.py).
 
-So a kept value is never older than the database's last committed write that
-PostgreSQL has delivered word of, and never outlives the moment an article goes live
-or expires. Where the database cannot say when it is written to, the value is read
-every time: on SQLite (whose reads cost less than a round trip does), and on
-PostgreSQL inside a transaction (whose own writes are told of only when it commits)
-or without notifications (``DATABASE_NOTIFICATIONS``).
+So a kept value is never older than the database's last committed write that the
+connection has word of, and never outlives the moment an article goes live or
+expires. Where the database cannot say when it is written to, the value is read
+every time: inside a transaction (whose own writes may yet roll back, and which
+PostgreSQL tells of only when it commits), on PostgreSQL without notifications
+(``DATABASE_NOTIFICATIONS``), and on an in-memory SQLite database.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ class _Kept(NamedTuple):
 
 
 def content_version(using: str = "default") -> object | None:
-    """What ``newsroom.db.postgresql``'s ``content_version`` says, or None for a backend
-    that cannot tell of writes."""
+    """What the connection's ``content_version`` says (newsroom/db: a value equal to
+    the last one until something is written), or None for a backend that cannot tell."""
     version = getattr(connections[using], "content_version", None)
     return version() if version is not None else None
 
@@ -61,7 +63,7 @@ class KeptUntilChange(Generic[T]):
         if version is None:
             return self._read(now)
         kept = self._kept
-        if kept is not None and kept.version is version and kept.since <= now < kept.until:
+        if kept is not None and kept.version == version and kept.since <= now < kept.until:
             return kept.value
         value = self._read(now)
         self._kept = _Kept(version, now, next_transition(now), value)
@@ -84,7 +86,7 @@ class KeptUntilWrite(Generic[T]):
         version = content_version()
         if version is None:
             return self._read(*key)
-        if self._version is not version:
+        if self._version != version:
             self._version, self._values = version, {}
         values = self._values  # this version's, whatever is heard while reading
         if key in values:

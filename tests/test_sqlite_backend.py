@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from django.db import connection
 
@@ -43,3 +45,46 @@ def test_the_memory_is_bounded(monkeypatch):
             cursor.execute(f"SELECT {number} + %s", [1])
             assert cursor.fetchone() == (number + 1,)
     assert len(base._converted) <= 3
+
+
+@pytest.fixture
+def file_database(tmp_path):
+    """A connection of this backend to an SQLite file of its own, with one table."""
+    settings_dict = {**connection.settings_dict, "NAME": str(tmp_path / "own.sqlite3")}
+    own = base.DatabaseWrapper(settings_dict, alias="own")
+    with own.cursor() as cursor:
+        cursor.execute("CREATE TABLE note (text TEXT)")
+    yield own
+    own.close()
+
+
+def test_the_content_version_moves_with_any_write_and_only_then(file_database):
+    """What lets values be kept in the process (articles/kept.py) on SQLite."""
+    first = file_database.content_version()
+    assert file_database.content_version() == first  # nothing written
+
+    with file_database.cursor() as cursor:  # this connection's own write
+        cursor.execute("INSERT INTO note VALUES ('mine')")
+    own_write = file_database.content_version()
+    assert own_write != first
+
+    other = sqlite3.connect(file_database.settings_dict["NAME"])  # another process's
+    other.execute("INSERT INTO note VALUES ('theirs')")
+    other.commit()
+    other.close()
+    assert file_database.content_version() != own_write
+
+    file_database.close()
+    fresh = file_database.content_version()
+    file_database.close()  # each connection counts afresh: never equal to another's
+    assert file_database.content_version() != fresh
+
+
+def test_no_content_version_inside_a_transaction_or_in_memory(file_database):
+    file_database.in_atomic_block = True  # as transaction.atomic() sets it
+    try:
+        assert file_database.content_version() is None
+    finally:
+        file_database.in_atomic_block = False
+    assert file_database.content_version() is not None
+    assert connection.is_in_memory_db() and connection.content_version() is None
