@@ -75,6 +75,8 @@ def environment(**options: Any) -> jinja2.Environment:
         article_cards=markup.article_cards,
         search_result_cards=markup.search_result_cards,
         article_metadata=markup.article_metadata,
+        site_nav=markup.site_nav,
+        related_items=markup.related_items,
         around=around.around,
         archive_year_path=links.archive_year_path,
         archive_month_path=lambda moment: links.archive_month_path(*formatting.year_month(moment)),

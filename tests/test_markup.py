@@ -95,6 +95,15 @@ def test_pages_have_landmarks_skip_link_and_language(client, pages):
         assert len(ids) == len(set(ids)), (name, "duplicate ids")
 
 
+def test_the_header_marks_the_section_a_reader_is_in(client, pages):
+    sections = {"/": "Latest", "/tags/": "Topics", "/search/": "Search"}
+    for url, label in {**sections, pages["article"]: None}.items():
+        header_nav = strict_parse(client.get(url)).find(".//header//nav")
+        current = [link.text for link in header_nav.iter("a") if link.get("aria-current")]
+        assert current == ([label] if label else []), url
+        assert [link.text for link in header_nav.iter("a")][:2] == ["Latest", "All articles"]
+
+
 def test_images_have_alt_text_and_controls_have_labels(client, pages):
     for name, url in pages.items():
         document = strict_parse(client.get(url))
