@@ -22,6 +22,7 @@ PostgreSQL tells of only when it commits), on PostgreSQL without notifications
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Generic, NamedTuple, TypeVar
 
@@ -39,22 +40,23 @@ class _Kept(NamedTuple):
     value: object
 
 
-def content_version(using: str = "default") -> object | None:
+def content_version() -> object | None:
     """What the connection's ``content_version`` says (newsroom/db: a value equal to
     the last one until something is written), or None for a backend that cannot tell."""
-    version = getattr(connections[using], "content_version", None)
+    version = getattr(connections["default"], "content_version", None)
     return version() if version is not None else None
 
 
 class KeptUntilChange(Generic[T]):
     """``read(now)``, kept until a write or the next transition (see the module).
 
-    The value is shared by the callers of the process: it must not be changed in
-    place (a tuple of tuples, say)."""
+    Kept per thread, as Django's connections are, whose versions it is kept under.
+    The value is shared by the thread's callers: it must not be changed in place (a
+    tuple of tuples, say)."""
 
     def __init__(self, read: Callable[[dt.datetime], T]) -> None:
         self._read = read
-        self._kept: _Kept | None = None
+        self._local = threading.local()
 
     def __call__(self, now: dt.datetime) -> T:
         # Taken before reading: a write heard of while reading makes a new version, and
@@ -62,11 +64,11 @@ class KeptUntilChange(Generic[T]):
         version = content_version()
         if version is None:
             return self._read(now)
-        kept = self._kept
+        kept = getattr(self._local, "kept", None)
         if kept is not None and kept.version == version and kept.since <= now < kept.until:
             return kept.value
         value = self._read(now)
-        self._kept = _Kept(version, now, next_transition(now), value)
+        self._local.kept = _Kept(version, now, next_transition(now), value)
         return value
 
 
@@ -74,21 +76,21 @@ class KeptUntilWrite(Generic[T]):
     """``read(*key)`` for each key, kept until a write: for what the clock does not
     change (counts of articles live or not, a tag's id). At most ``size`` keys are
     kept; when more come, all are forgotten, so a flood of new keys cannot grow it.
-    Values are shared, as :class:`KeptUntilChange`'s are."""
+    Kept per thread and shared, as :class:`KeptUntilChange`'s are."""
 
     def __init__(self, read: Callable[..., T], size: int = 256) -> None:
         self._read = read
         self._size = size
-        self._version: object | None = None
-        self._values: dict[tuple, T] = {}
+        self._local = threading.local()  # per thread, as KeptUntilChange
 
     def __call__(self, *key) -> T:
         version = content_version()
         if version is None:
             return self._read(*key)
-        if self._version != version:
-            self._version, self._values = version, {}
-        values = self._values  # this version's, whatever is heard while reading
+        local = self._local
+        if getattr(local, "version", None) != version:
+            local.version, local.values = version, {}
+        values = local.values  # this version's, whatever is heard while reading
         if key in values:
             return values[key]
         value = self._read(*key)

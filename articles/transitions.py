@@ -11,10 +11,10 @@ import datetime as dt
 
 from django.db.models import QuerySet, Subquery
 
-from .models import Article
+from .models import AFTER_ALL_TIME, Article
 from .prepared import PreparedQuery
 
-NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+NEVER = AFTER_ALL_TIME  # no transition to come
 
 
 def _next_transitions(now: dt.datetime) -> QuerySet:

@@ -3,8 +3,9 @@ with a live article, which every /articles/ page offers, and the tallies a filte
 listing is planned by.
 
 On PostgreSQL a kept list is read again after any committed write, whoever makes it,
-and once the next publish or expiry time passes; never within a transaction. On
-SQLite it is read every time.
+and once the next publish or expiry time passes; never within a transaction. The
+tests' SQLite database is in memory, where nothing is kept; SQLite's count of writes
+is tested in test_sqlite_backend.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import select
 
 import psycopg
 import pytest
+from django.core.signals import request_started
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -168,3 +170,32 @@ def test_a_flood_of_keys_is_forgotten_not_kept():
     assert reads == [1, 2]
     assert [doubled(3), doubled(1)] == [6, 2]  # the third key made room by forgetting all
     assert reads == [1, 2, 3, 1]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_direct_write_to_the_tallies_is_heard(site):
+    """As when the tallies are rebuilt (README: migrate articles 0008, then migrate)."""
+    before = tally_sizes(None, ["energy"])[ArticleTally.Scope.ALL]
+    write_elsewhere(
+        "UPDATE articles_articletally SET articles = articles + 5 WHERE scope = %s",
+        [ArticleTally.Scope.ALL],
+    )
+    assert tally_sizes(None, ["energy"])[ArticleTally.Scope.ALL] == before + 5
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_session_the_server_ended_keeps_nothing(site):
+    """The server's last words on the socket are not a notification: what was kept
+    under the ended session is not trusted, and a new session reads afresh."""
+    now = timezone.now()
+    assert source_names(now) == ["Acme Wire"]
+    version = connection.content_version()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    write_elsewhere("SELECT pg_terminate_backend(%s)", [pid])
+    assert connection.content_version() != version
+    request_started.send(sender=None)  # the next request checks it and opens another
+    assert queries_of(lambda: source_names(now)) == (["Acme Wire"], 2)

@@ -139,21 +139,33 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def content_version(self) -> object | None:
         """An object that stays the same for as long as nothing is written to the
-        articles, sources, tags or taggings (by any session, once it commits), or None
-        when this connection cannot tell: it does not listen (settings.py), or it is
-        in a transaction, whose own writes are told of only when it commits."""
+        articles, sources, tags, taggings or tallies (by any session, once it commits),
+        or None when this connection cannot tell: it does not listen (settings.py), it
+        is in a transaction, whose own writes are told of only when it commits, or its
+        socket holds something other than a notification.
+
+        The connection is checked first as a query's would be (once a request, and with
+        ``SELECT 1`` when it has been quiet for a while): a connection that died without
+        a word would otherwise keep its version, having heard nothing since.
+        """
         if self.in_atomic_block or not self.settings_dict.get("CONTENT_NOTIFICATIONS"):
             return None
-        if self.connection is None:
-            self.ensure_connection()
+        self.close_if_health_check_failed()
+        self.ensure_connection()
         changes = self._changes
         if changes is None:
             return None
         try:
-            changes.read_pending(self.connection, self._server_has_spoken)
+            version = changes.current(self.connection, self._server_has_spoken)
         except self.Database.Error:
-            return None  # the connection has gone: the next query's health check sees to it
-        return changes.version
+            self.close()  # it has gone: the next query opens another
+            return None
+        if version is None:
+            # Not a notification: perhaps the server's last words, which are now read.
+            # The next query checks the connection with SELECT 1 first.
+            self._checked_at = -math.inf
+            self.health_check_done = False
+        return version
 
     def close_if_health_check_failed(self) -> None:
         checking = self.health_check_enabled and not self.health_check_done
@@ -167,8 +179,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _server_has_spoken(self) -> bool:
         """Whether the connection may be gone: closed as psycopg knows it, or with
         something on its socket. The server writes to an idle client when it ends the
-        session (and, rarely, for a notification or a changed setting, which Django's
-        check then reads)."""
+        session, for a notification of a write (changes.py: ``content_version`` reads
+        them, or else Django's check does) and, rarely, for a changed setting."""
         connection = self.connection
         if connection.closed:
             return True

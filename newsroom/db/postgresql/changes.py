@@ -30,19 +30,33 @@ class ChangeWatch:
 
     def __init__(self, connection) -> None:
         self.version = object()
+        # Notifications that arrive with a query's results are read by psycopg there;
+        # registered first, so none that comes with LISTEN's own reply is missed.
+        connection.add_notify_handler(self.heard)
         with connection.cursor() as cursor:
             cursor.execute(f"LISTEN {CHANNEL}")
-        # Notifications that arrive with a query's results are read by psycopg there.
-        connection.add_notify_handler(self.heard)
 
     def heard(self, _notify=None) -> None:
         self.version = object()
 
-    def read_pending(self, connection, readable: Callable[[], bool]) -> None:
-        """Read the notifications waiting on the socket, if ``readable()`` says any
-        data is; raises psycopg's error if the connection has gone."""
+    def current(self, connection, readable: Callable[[], bool]) -> object | None:
+        """The version, after reading what has arrived: notifications libpq has already
+        buffered, then what waits on the socket if ``readable()`` says anything does.
+        None when the socket held something other than a notification (the server's
+        last words before it ends the session, say): then nothing kept is trusted.
+        Raises psycopg's error if the connection has gone."""
+        pgconn = connection.pgconn
+        self._drain(pgconn)
         if readable():
-            pgconn = connection.pgconn
             pgconn.consume_input()
-            while pgconn.notifies() is not None:
-                self.heard()
+            if not self._drain(pgconn):
+                return None
+        return self.version
+
+    def _drain(self, pgconn) -> bool:
+        """Take every notification libpq holds; whether there was one."""
+        heard = False
+        while pgconn.notifies() is not None:
+            self.heard()
+            heard = True
+        return heard
