@@ -7,7 +7,7 @@ publishes or unpublishes, an import runs, or a publish or expiry time passes. A
 
 - a committed write, which the connection's ``content_version`` tells of without a
   round trip: PostgreSQL notifies each kept connection of writes to the articles,
-  sources, tags or taggings (newsroom/db/postgresql); SQLite counts every write to
+  sources, tags, taggings and tallies (newsroom/db/postgresql); SQLite counts every write to
   the database file (newsroom/db/sqlite3);
 - the next publish or expiry time after it was read (transitions.py).
 

@@ -96,12 +96,11 @@ NAV_ITEMS = (
 )
 
 
-def site_nav(current_path: str) -> SafeString:
-    """The header's navigation, the link to the page it is on marked current. The same
-    on every page but six: each is built once per URL prefix (a loop in the template
-    cost 20 microseconds a page)."""
-    site = links.site_links()
-    paths = tuple(site[name] for name, _label in NAV_ITEMS)
+def site_nav(site_links: dict[str, str], current_path: str) -> SafeString:
+    """The header's navigation from the page's ``links.site_links()`` (``LINKS``), the
+    link to the page it is on marked current. The same on every page but six: each is
+    built once per URL prefix (a loop in the template cost 20 microseconds a page)."""
+    paths = tuple(site_links[name] for name, _label in NAV_ITEMS)
     return _site_nav(paths, current_path if current_path in paths else "")
 
 

@@ -132,10 +132,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def init_connection_state(self) -> None:
         super().init_connection_state()
-        # Only a connection kept open has anything to keep values for.
-        listens = self.settings_dict.get("CONTENT_NOTIFICATIONS", False)
-        kept = self.settings_dict["CONN_MAX_AGE"] != 0
-        self._changes = ChangeWatch(self.connection) if listens and kept else None
+        self._changes = ChangeWatch(self.connection) if self._listens() else None
+
+    def _listens(self) -> bool:
+        """Whether this connection listens for notifications: when they are on
+        (settings.py) and it is kept open, the only kind with anything to keep values for."""
+        settings = self.settings_dict
+        return bool(settings.get("CONTENT_NOTIFICATIONS")) and settings["CONN_MAX_AGE"] != 0
 
     def content_version(self) -> object | None:
         """An object that stays the same for as long as nothing is written to the
@@ -148,12 +151,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         ``SELECT 1`` when it has been quiet for a while): a connection that died without
         a word would otherwise keep its version, having heard nothing since.
         """
-        if self.in_atomic_block or not self.settings_dict.get("CONTENT_NOTIFICATIONS"):
+        if self.in_atomic_block or not self._listens():
             return None
         self.close_if_health_check_failed()
         self.ensure_connection()
         changes = self._changes
-        if changes is None:
+        if changes is None:  # opened while notifications were off
             return None
         try:
             version = changes.current(self.connection, self._server_has_spoken)

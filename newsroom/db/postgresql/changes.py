@@ -1,9 +1,9 @@
 """Hearing of committed writes to the public content, without a round trip.
 
 Migration 0020 has PostgreSQL notify channel :data:`CHANNEL` of every statement that
-writes articles, sources, tags or taggings. A notification is sent when the writing
-transaction commits, never for one that rolls back, and goes to every session that
-listens, whatever wrote: the admin, an import, a script, ``psql``.
+writes articles, sources, tags, taggings or the article tallies. A notification is
+sent when the writing transaction commits, never for one that rolls back, and goes to
+every session that listens, whatever wrote: the admin, an import, a script, ``psql``.
 
 A kept connection listens (``LISTEN``, once when it opens), and its
 :class:`ChangeWatch` answers "has anything been written since?" with a look at the
